@@ -1,0 +1,74 @@
+/**
+ * What every command shares: the error type that becomes a one-line message and a non-zero
+ * exit, result output (human text or `--json`), and atomic file writes.
+ */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** A problem with the user's input: printed as one line, exit code 1, no stack trace. */
+export class UserError extends Error {
+  override name = 'UserError';
+}
+
+/** One subcommand of the `prunus` program. */
+export interface Command {
+  /** The word after `prunus`. */
+  readonly name: string;
+  /** One line for `prunus --help`. */
+  readonly summary: string;
+  /** Full usage text for `prunus NAME --help`. */
+  readonly usage: string;
+  /** Runs the command on its own arguments; resolves to the exit code. */
+  run(args: string[]): Promise<number>;
+}
+
+/**
+ * JSON text in which non-finite numbers become `null` (JSON has no Infinity/NaN), so
+ * `--json` output always parses.
+ */
+export function toJson(value: unknown, indent = 2): string {
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return null;
+      if (v instanceof Float64Array || v instanceof Int32Array || v instanceof Uint8Array) return Array.from(v);
+      return v;
+    },
+    indent,
+  );
+}
+
+/** Writes a command's machine-readable result: the only thing a `--json` run prints on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(toJson(value) + '\n');
+}
+
+/**
+ * Writes `text` to `path` through a temporary file in the same folder and a rename, so a
+ * crash or error never leaves a half-written output file behind.
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (err) {
+    rmSync(temporary, { force: true });
+    throw new UserError(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Parses a numeric flag value, naming the flag when it is not a finite number in range. */
+export function parseNumberFlag(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  { min = -Infinity, max = Infinity, integer = false }: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`--${flag}: "${text}" is not a number`);
+  if (integer && !Number.isInteger(value)) throw new UserError(`--${flag}: "${text}" is not an integer`);
+  if (value < min || value > max) throw new UserError(`--${flag}: ${value} is outside [${min}, ${max}]`);
+  return value;
+}

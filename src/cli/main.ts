@@ -1,0 +1,52 @@
+/**
+ * The `prunus` program: dispatches `prunus COMMAND ...` to one module per command.
+ * Results go to stdout (JSON with `--json`), progress and errors to stderr.
+ */
+import { UserError, type Command } from './common.js';
+
+/** Every command, loaded on demand so `prunus belsley` does not pay for training code. */
+const commands: Record<string, () => Promise<Command>> = {
+};
+
+const programUsage = (): string =>
+  [
+    'prunus — find the optimal structure of a neural network by pruning it.',
+    '',
+    'Usage: prunus COMMAND [options]   (prunus COMMAND --help for its options)',
+    '',
+    'Commands:',
+    ...Object.keys(commands).map((name) => `  ${name}`),
+  ].join('\n');
+
+/**
+ * Runs the program on its arguments (without `node` and the script path).
+ * @returns the process exit code: 0 on success, 1 on bad input or failure, 2 on a usage error.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(programUsage() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (load === undefined) {
+    process.stderr.write(`prunus: unknown command "${name}" (one of: ${Object.keys(commands).join(', ')})\n`);
+    return 2;
+  }
+  const command = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.usage + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    // Every failure is one line naming the problem; PRUNUS_DEBUG=1 adds the stack for bug reports.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`prunus ${name}: ${message}\n`);
+    if (process.env['PRUNUS_DEBUG'] && err instanceof Error && !(err instanceof UserError)) {
+      process.stderr.write(`${err.stack ?? ''}\n`);
+    }
+    return 1;
+  }
+}
