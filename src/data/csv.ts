@@ -1,0 +1,305 @@
+/**
+ * CSV in and out (RFC 4180, read leniently): a header row, quoted fields that may hold commas,
+ * doubled quotes and line breaks, CRLF or LF line ends, an optional UTF-8 byte-order mark.
+ *
+ * Reading happens in two steps so that every error can point at the user's file:
+ * {@link parseCsv} turns text into string cells and remembers the 1-based line on which each
+ * row starts; {@link toFeatureTable} turns the cells into a numeric feature matrix plus the
+ * target column as strings (class labels need not be numbers).
+ */
+import { readFileSync } from 'node:fs';
+import { DataError, where } from './errors.js';
+
+/** A CSV file as string cells; every row has as many cells as the header. */
+export interface CsvTable {
+  /** Column names, trimmed of surrounding whitespace. */
+  readonly header: string[];
+  /** Data rows, cells exactly as written (quotes removed). */
+  readonly rows: string[][];
+  /** `lines[r]`: the 1-based line of the file on which `rows[r]` starts. */
+  readonly lines: number[];
+  /** The file name used in error messages, when known. */
+  readonly source?: string;
+}
+
+/** Options of {@link parseCsv} and {@link readCsvFile}. */
+export interface CsvOptions {
+  /** Name to put in error messages (e.g. `"wine.csv"`); {@link readCsvFile} defaults it to the path. */
+  readonly source?: string;
+}
+
+/**
+ * Parses CSV text. Blank lines are skipped wherever they are (as pandas does), so trailing
+ * newlines are harmless; a quoted empty field `""` on its own line is a row, not a blank line.
+ *
+ * @throws {DataError} on an empty file, an unnamed or duplicate column, a ragged row (naming
+ *   its line and the expected and found counts), an unclosed quote, or text after a closing quote.
+ * @example
+ * parseCsv('a,b\n1,"x, y"\n').rows; // [['1', 'x, y']]
+ */
+export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
+  const { source } = options;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const records: string[][] = [];
+  const lines: number[] = [];
+  const len = body.length;
+  let i = 0;
+  let line = 1;
+  while (i < len) {
+    // A line break where a record would start is a blank line.
+    const c = body[i];
+    if (c === '\n' || c === '\r') {
+      i += c === '\r' && body[i + 1] === '\n' ? 2 : 1;
+      line++;
+      continue;
+    }
+    const startLine = line;
+    const fields: string[] = [];
+    for (;;) {
+      if (body[i] === '"') {
+        let value = '';
+        i++;
+        for (;;) {
+          const close = body.indexOf('"', i);
+          if (close < 0) throw new DataError(`${where(source, startLine)}: a quoted field is never closed`);
+          const chunk = body.slice(i, close);
+          line += countLineBreaks(chunk);
+          value += chunk;
+          if (body[close + 1] === '"') {
+            value += '"';
+            i = close + 2;
+          } else {
+            i = close + 1;
+            break;
+          }
+        }
+        const next = body[i];
+        if (i < len && next !== ',' && next !== '\n' && next !== '\r') {
+          throw new DataError(
+            `${where(source, line)}: unexpected ${JSON.stringify(next)} after a closing quote (a quote inside a quoted field must be doubled)`,
+          );
+        }
+        fields.push(value);
+      } else {
+        let j = i;
+        while (j < len) {
+          const code = body.charCodeAt(j);
+          if (code === 44 /* , */ || code === 10 /* \n */ || code === 13 /* \r */) break;
+          j++;
+        }
+        fields.push(body.slice(i, j));
+        i = j;
+      }
+      if (body[i] !== ',') break;
+      i++;
+    }
+    if (body[i] === '\r') i++;
+    if (body[i] === '\n') i++;
+    line++;
+    records.push(fields);
+    lines.push(startLine);
+  }
+  const first = records[0];
+  if (first === undefined) throw new DataError(`${source ?? 'CSV input'}: the file is empty (a header row is needed)`);
+  const header = checkHeader(first, source);
+  for (let r = 1; r < records.length; r++) {
+    const found = records[r]!.length;
+    if (found !== header.length) {
+      throw new DataError(`${where(source, lines[r]!)}: expected ${header.length} fields (as in the header), found ${found}`);
+    }
+  }
+  const table = { header, rows: records.slice(1), lines: lines.slice(1) };
+  return source === undefined ? table : { ...table, source };
+}
+
+/**
+ * Reads and parses a CSV file (UTF-8).
+ * @throws {DataError} when the file cannot be read, or as {@link parseCsv}.
+ */
+export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new DataError(`cannot read ${path}: ${reason}`);
+  }
+  return parseCsv(text, { source: options.source ?? path });
+}
+
+function countLineBreaks(s: string): number {
+  let count = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    // CRLF counts once: the CR is skipped when an LF follows.
+    if (c === 10 || (c === 13 && s.charCodeAt(k + 1) !== 10)) count++;
+  }
+  return count;
+}
+
+function checkHeader(cells: string[], source: string | undefined): string[] {
+  const header = cells.map((name) => name.trim());
+  const seen = new Set<string>();
+  header.forEach((name, k) => {
+    if (name === '') throw new DataError(`${where(source, 1)}: column ${k + 1} of the header has no name`);
+    if (seen.has(name)) throw new DataError(`${where(source, 1)}: column name "${name}" appears twice in the header`);
+    seen.add(name);
+  });
+  return header;
+}
+
+/** Options of {@link toFeatureTable}. */
+export interface FeatureTableOptions {
+  /**
+   * The target column: its name, `undefined` for the last column, or `null` for none (every
+   * column is then a numeric feature, as in a sample matrix).
+   */
+  readonly target?: string | null;
+  /** Drop rows with a missing value instead of failing; the count is returned. */
+  readonly dropMissing?: boolean;
+}
+
+/** A CSV table split into a numeric feature matrix and a string target column. */
+export interface FeatureTable {
+  /** Feature column names, in file order, target excluded. */
+  readonly features: string[];
+  /** Target column name, or `null` when none was asked for. */
+  readonly target: string | null;
+  /** Row-major `n × m` feature values. */
+  readonly x: Float64Array;
+  /** Number of (kept) rows. */
+  readonly n: number;
+  /** Number of features. */
+  readonly m: number;
+  /** Target cells, trimmed, one per kept row (empty when `target` is `null`). */
+  readonly labels: string[];
+  /** 1-based file line of each kept row, for later error messages. */
+  readonly lines: number[];
+  /** Rows dropped for missing values (0 unless `dropMissing`). */
+  readonly droppedRows: number;
+}
+
+/** Cells read as missing values: empty, `?`, and `NA`, `N/A`, `NaN` in any letter case. */
+export function isMissing(cell: string): boolean {
+  const t = cell.trim();
+  if (t === '' || t === '?') return true;
+  const lower = t.toLowerCase();
+  return lower === 'na' || lower === 'n/a' || lower === 'nan';
+}
+
+// Plain decimal notation only: Number() alone would also accept '0x1A', '' and 'Infinity'.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The finite number a cell spells in decimal notation (surrounding spaces allowed), else `undefined`. */
+export function parseNumber(cell: string): number | undefined {
+  const t = cell.trim();
+  if (!DECIMAL.test(t)) return undefined;
+  const v = Number(t);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Splits a parsed table into numeric features and a target column read as strings.
+ *
+ * @throws {DataError} for an unknown target (listing the columns), a cell that is not a finite
+ *   number or a missing value (naming file, line and column; missing values only without
+ *   `dropMissing`), or when no row is left.
+ * @example
+ * const t = toFeatureTable(parseCsv('a,b,label\n1,2,cat\n3,4,dog\n'));
+ * t.x; // Float64Array [1, 2, 3, 4]; t.labels: ['cat', 'dog']
+ */
+export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {}): FeatureTable {
+  const { header, rows, lines, source } = table;
+  const targetColumn = resolveTarget(header, options.target, source);
+  const features = header.filter((_, k) => k !== targetColumn);
+  const m = features.length;
+  const x = new Float64Array(rows.length * m);
+  const labels: string[] = [];
+  const keptLines: number[] = [];
+  let droppedRows = 0;
+  let n = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const missingAt = row.findIndex(isMissing);
+    if (missingAt >= 0) {
+      if (options.dropMissing === true) {
+        droppedRows++;
+        continue;
+      }
+      const cell = row[missingAt]!.trim();
+      throw new DataError(
+        `${where(source, lines[r]!)}, column "${header[missingAt]}": missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
+      );
+    }
+    let f = 0;
+    for (let k = 0; k < row.length; k++) {
+      if (k === targetColumn) continue;
+      const v = parseNumber(row[k]!);
+      if (v === undefined) {
+        throw new DataError(`${where(source, lines[r]!)}, column "${header[k]}": ${JSON.stringify(row[k]!.trim())} is not a number`);
+      }
+      x[n * m + f++] = v;
+    }
+    if (targetColumn >= 0) labels.push(row[targetColumn]!.trim());
+    keptLines.push(lines[r]!);
+    n++;
+  }
+  if (n === 0) {
+    const why = droppedRows > 0 ? `all ${droppedRows} rows have missing values` : 'there are no data rows';
+    throw new DataError(`${source ?? 'CSV input'}: ${why}`);
+  }
+  return {
+    features,
+    target: targetColumn >= 0 ? header[targetColumn]! : null,
+    x: n === rows.length ? x : x.slice(0, n * m),
+    n,
+    m,
+    labels,
+    lines: keptLines,
+    droppedRows,
+  };
+}
+
+/** Column index of the target; -1 for none. */
+function resolveTarget(header: string[], target: string | null | undefined, source: string | undefined): number {
+  if (target === null) return -1;
+  if (target === undefined) return header.length - 1;
+  const k = header.indexOf(target.trim());
+  if (k < 0) {
+    throw new DataError(`${source ?? 'CSV input'}: no column "${target}"; the columns are ${header.map((h) => `"${h}"`).join(', ')}`);
+  }
+  return k;
+}
+
+/** A CSV field, quoted when it holds a comma, quote or line break, or has surrounding spaces. */
+function formatField(value: string | number): string {
+  const s = String(value);
+  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * CSV text (LF line ends, final newline) that {@link parseCsv} reads back to the same cells.
+ * Numbers are written in JavaScript's shortest round-trip form, so Float64 values survive
+ * exactly.
+ * @throws {Error} when a row's length differs from the header's (a programming error).
+ */
+export function formatCsv(header: readonly string[], rows: Iterable<readonly (string | number)[]>): string {
+  const out = [header.map(formatField).join(',')];
+  for (const row of rows) {
+    if (row.length !== header.length) throw new Error(`formatCsv: a row has ${row.length} fields, the header ${header.length}`);
+    // A lone empty field would be a blank line, which readers skip: quote it.
+    out.push(row.length === 1 && row[0] === '' ? '""' : row.map(formatField).join(','));
+  }
+  return out.join('\n') + '\n';
+}
+
+/** CSV text of a row-major `n × m` matrix under the given column names (see {@link formatCsv}). */
+export function formatMatrixCsv(header: readonly string[], x: Float64Array, n: number, m: number): string {
+  if (header.length !== m || x.length !== n * m) {
+    throw new Error(`formatMatrixCsv: ${header.length} names and ${x.length} values for a ${n}×${m} matrix`);
+  }
+  const rows = function* (): Generator<number[]> {
+    for (let i = 0; i < n; i++) yield Array.from(x.subarray(i * m, (i + 1) * m));
+  };
+  return formatCsv(header, rows());
+}

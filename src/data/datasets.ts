@@ -1,0 +1,74 @@
+/**
+ * `--dataset NAME|PATH`: the built-in sets (`wine`, `boston`, `digits` from the package's
+ * `data/` folder, `synthetic` generated) or any CSV file with a header row.
+ */
+import { fileURLToPath } from 'node:url';
+import { readCsvFile, toFeatureTable } from './csv.js';
+import type { Dataset, Task } from './dataset.js';
+import { toDataset } from './dataset.js';
+import { DataError } from './errors.js';
+import type { SyntheticReading } from './synthetic.js';
+import { generateSynthetic } from './synthetic.js';
+
+/** Names that {@link loadDataset} resolves itself rather than as paths. */
+export const BUILTIN_DATASETS = ['wine', 'boston', 'digits', 'synthetic'] as const;
+
+/** One of {@link BUILTIN_DATASETS}. */
+export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
+
+/** Options of {@link loadDataset}; the CLI's `--target`, `--task`, `--seed`. */
+export interface LoadOptions {
+  /** Target column (default: the last column). */
+  readonly target?: string;
+  /** Task (default: inferred, see {@link toDataset}). */
+  readonly task?: Task;
+  /** Drop rows with missing values instead of failing. */
+  readonly dropMissing?: boolean;
+  /** Seed of the generated `synthetic` set (default 0); files ignore it. */
+  readonly seed?: number;
+  /** Reading of the `synthetic` set (default `linear`); files ignore it. */
+  readonly reading?: SyntheticReading;
+}
+
+/**
+ * The package's `data/` folder. The module sits two levels below the package root both as
+ * `src/data/datasets.ts` (tests) and as `dist/data/datasets.js` (built), so one relative
+ * URL serves both.
+ */
+export const DATA_DIR: string = fileURLToPath(new URL('../../data/', import.meta.url));
+
+/** True for a name {@link loadDataset} treats as built in. */
+export function isBuiltinDataset(name: string): name is BuiltinDataset {
+  return (BUILTIN_DATASETS as readonly string[]).includes(name);
+}
+
+/**
+ * Loads a built-in data set by name, or a CSV file by path.
+ *
+ * @throws {DataError} for an unreadable or malformed file, an unknown target column, a
+ *   non-numeric feature cell, a missing value (unless `dropMissing`), or options the
+ *   synthetic set cannot honour (another target, classification).
+ * @example
+ * const wine = loadDataset('wine'); // 178 × 13, classification inferred, classes ['0', '1', '2']
+ * const mine = loadDataset('runs/houses.csv', { target: 'price', task: 'regression' });
+ */
+export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Dataset {
+  if (nameOrPath === 'synthetic') {
+    if (options.target !== undefined && options.target !== 'y') {
+      throw new DataError(`synthetic: the only target is "y", not "${options.target}"`);
+    }
+    if (options.task === 'classification') throw new DataError('synthetic: the synthetic set is a regression task');
+    return generateSynthetic({
+      ...(options.seed !== undefined && { seed: options.seed }),
+      ...(options.reading !== undefined && { reading: options.reading }),
+    });
+  }
+  const builtin = isBuiltinDataset(nameOrPath);
+  const path = builtin ? `${DATA_DIR}${nameOrPath}.csv` : nameOrPath;
+  const table = readCsvFile(path, { source: builtin ? `${nameOrPath}.csv` : nameOrPath });
+  const features = toFeatureTable(table, {
+    ...(options.target !== undefined && { target: options.target }),
+    ...(options.dropMissing !== undefined && { dropMissing: options.dropMissing }),
+  });
+  return toDataset(nameOrPath, features, options.task);
+}

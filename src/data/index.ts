@@ -1,0 +1,17 @@
+/**
+ * The data layer: CSV in and out, the built-in and synthetic data sets, seeded (stratified)
+ * splits and training-set standardization. Plain arrays in and out; no CLI code.
+ */
+export { DataError } from './errors.js';
+export type { CsvOptions, CsvTable, FeatureTable, FeatureTableOptions } from './csv.js';
+export { formatCsv, formatMatrixCsv, isMissing, parseCsv, parseNumber, readCsvFile, toFeatureTable } from './csv.js';
+export type { Dataset, Task } from './dataset.js';
+export { MAX_INFERRED_CLASSES, toDataset } from './dataset.js';
+export type { BuiltinDataset, LoadOptions } from './datasets.js';
+export { BUILTIN_DATASETS, DATA_DIR, isBuiltinDataset, loadDataset } from './datasets.js';
+export type { SyntheticDataset, SyntheticOptions, SyntheticReading } from './synthetic.js';
+export { generateSynthetic, syntheticCovariance, syntheticMean } from './synthetic.js';
+export type { Split, SplitOptions } from './split.js';
+export { subsetDataset, takeRows, trainTestSplit, trainValidationSplit } from './split.js';
+export type { Standardizer, TargetScaling } from './scaling.js';
+export { applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, unscaleTarget } from './scaling.js';
