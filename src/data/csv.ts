@@ -271,7 +271,10 @@ function resolveTarget(header: string[], target: string | null | undefined, sour
   return k;
 }
 
-/** A CSV field, quoted when it holds a comma, quote or line break, or has surrounding spaces. */
+/**
+ * A CSV field, quoted when it holds a comma, quote or line break, or starts or ends with
+ * whitespace (which includes U+FEFF, a byte-order mark to readers when it opens the file).
+ */
 function formatField(value: string | number): string {
   const s = String(value);
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -80,30 +80,36 @@ function groupByClass(y: Float64Array, rows: Int32Array): number[][] {
 }
 
 /**
- * How many rows of each group go to the held-out side: `floor(f·size)` each, then the rest of
- * `total` one by one by largest remainder (ties in random order, so no class is favoured).
- * A group keeps at least one training row as long as any other group can give one instead.
+ * How many rows of each group go to the held-out side. Largest remainder: each group first
+ * gets `floor(total·size/all)` (integer arithmetic, so an exact share is not lost to rounding),
+ * then the rest one by one by largest remainder, ties in random order so no class is
+ * favoured; so each count is the floor or the ceiling of the group's share. Every group keeps
+ * at least one training row whenever the other groups can give rows instead (this may push a
+ * big group past its ceiling); only when that is impossible does a group lose its last one.
  */
 function allocate(sizes: number[], total: number, rng: Random): number[] {
   const all = sizes.reduce((a, b) => a + b, 0);
-  const f = total / all;
-  const quotas = sizes.map((s) => Math.floor(f * s));
+  const quotas = sizes.map((s) => Math.floor((total * s) / all));
   const tieBreak = rng.permutation(sizes.length);
   const order = sizes
-    .map((s, c) => ({ c, remainder: f * s - quotas[c]! }))
+    .map((s, c) => ({ c, remainder: total * s - quotas[c]! * all }))
     .sort((a, b) => b.remainder - a.remainder || tieBreak[a.c]! - tieBreak[b.c]!)
     .map((e) => e.c);
   let left = total - quotas.reduce((a, b) => a + b, 0);
-  // First pass keeps one training row per group; the second may take it when nothing else is left.
-  for (const reserve of [1, 0]) {
-    for (const c of order) {
-      if (left === 0) break;
-      if (quotas[c]! < sizes[c]! - reserve) {
-        quotas[c]!++;
-        left--;
+  const fill = (limit: (c: number) => number): void => {
+    for (let progress = true; left > 0 && progress; ) {
+      progress = false;
+      for (const c of order) {
+        if (left > 0 && quotas[c]! < limit(c)) {
+          quotas[c]!++;
+          left--;
+          progress = true;
+        }
       }
     }
-  }
+  };
+  fill((c) => sizes[c]! - 1);
+  fill((c) => sizes[c]!);
   return quotas;
 }
 
