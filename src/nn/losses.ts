@@ -1,0 +1,84 @@
+/**
+ * Negative log-likelihoods of METHODS.md §1 on standardized data, as differentiable functions
+ * of the network's outputs.
+ */
+import { add, exp, meanSquaredError, mul, softmaxCrossEntropy, Tensor, type TensorLike } from '../autograd/index.js';
+import type { Task } from '../data/index.js';
+
+/**
+ * Training or evaluation rows, ready for the network: standardized inputs `[rows × inputs]`
+ * and targets (class indices, or standardized regression targets).
+ */
+export interface Batch {
+  /** Standardized inputs, `[rows × inputs]`. */
+  readonly x: Tensor;
+  /** Class index per row (classification) or standardized target per row (regression). */
+  readonly y: Float64Array;
+  /** `y` as integer class indices (classification only; empty for regression). */
+  readonly labels: Int32Array;
+  /** Number of rows. */
+  readonly rows: number;
+}
+
+/** Makes a {@link Batch} from row-major standardized inputs and targets. */
+export function makeBatch(x: Float64Array, inputs: number, y: Float64Array, task: Task): Batch {
+  const rows = y.length;
+  if (x.length !== rows * inputs) throw new Error(`makeBatch: ${x.length} input values do not make ${rows} rows of ${inputs}`);
+  const labels = task === 'classification' ? Int32Array.from(y) : new Int32Array(0);
+  if (task === 'classification') {
+    labels.forEach((c, i) => {
+      if (c !== y[i] || c < 0) throw new Error(`makeBatch: row ${i} has class index ${y[i]}, expected a non-negative integer`);
+    });
+  }
+  return { x: new Tensor(x, [rows, inputs]), y, labels, rows };
+}
+
+/** Rows `indices` of a batch (for mini-batches and subsets). */
+export function batchRows(batch: Batch, indices: ArrayLike<number>): Batch {
+  const inputs = batch.x.shape[1]!;
+  const x = new Float64Array(indices.length * inputs);
+  const y = new Float64Array(indices.length);
+  const labels = new Int32Array(batch.labels.length > 0 ? indices.length : 0);
+  for (let k = 0; k < indices.length; k++) {
+    const r = indices[k]!;
+    x.set(batch.x.data.subarray(r * inputs, (r + 1) * inputs), k * inputs);
+    y[k] = batch.y[r]!;
+    if (labels.length > 0) labels[k] = batch.labels[r]!;
+  }
+  return { x: new Tensor(x, [indices.length, inputs]), y, labels, rows: indices.length };
+}
+
+const LOG_TWO_PI = Math.log(2 * Math.PI);
+
+/**
+ * Negative log-likelihood of the rows, summed (METHODS.md §1):
+ * - classification: Σ cross-entropy of softmax(outputs) at the true class;
+ * - regression: Gaussian with variance `exp(logNoiseVariance)` on the standardized target,
+ *   `½ Σ (y − f)² / s² + (N/2)·log(2π s²)`. With `logNoiseVariance = 0` and `constant = false`
+ *   this is the `½ Σ (y − f)²` of the fixtures and of `prunus relevance`.
+ *
+ * @param logNoiseVariance log s² (a tensor when it is being fitted), regression only.
+ * @param constant include the normalizing constant (needed for evidence and ELBO, not for curvature).
+ */
+export function negLogLikelihood(
+  task: Task,
+  outputs: Tensor,
+  batch: Batch,
+  logNoiseVariance: TensorLike = 0,
+  constant = true,
+): Tensor {
+  if (task === 'classification') return softmaxCrossEntropy(outputs, batch.labels, 'sum');
+  if (outputs.shape[1] !== 1) throw new Error(`negLogLikelihood: a regressor has one output, got ${outputs.shape[1]}`);
+  const squared = meanSquaredError(outputs, new Tensor(batch.y, [batch.rows, 1]), 'sum');
+  const dataTerm = mul(0.5, mul(squared, exp(mul(-1, logNoiseVariance))));
+  if (!constant) return dataTerm;
+  return add(dataTerm, mul(0.5 * batch.rows, add(logNoiseVariance, LOG_TWO_PI)));
+}
+
+/** The variance maximizing the Gaussian likelihood for given residuals: mean squared residual. */
+export function noiseVarianceOf(outputs: Float64Array, y: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += (outputs[i]! - y[i]!) ** 2;
+  return Math.max(s / Math.max(1, y.length), 1e-12);
+}
+
