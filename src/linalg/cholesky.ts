@@ -97,7 +97,7 @@ export function spdSolve(a: Float64Array, b: Float64Array, n: number, nrhs: numb
  * A⁻¹ for a symmetric positive-definite A [n×n]; the result is exactly symmetric.
  *
  * @example
- * spdInverse(new Float64Array([2, 0, 0, 4]), 2); // [0.5, 0, 0, 0.25]
+ * spdInverse(new Float64Array([2, 0, 0, 4]), 2); // ≈ [0.5, 0, 0, 0.25]
  */
 export function spdInverse(a: Float64Array, n: number): Float64Array {
   const identity = new Float64Array(n * n);

@@ -41,17 +41,20 @@ const MAX_ITERATIONS = 60;
  */
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   checkMatrix('symmetricEigen', 'a', a, n, n);
-  checkSymmetric(a, n);
-  const work = symmetrize(a, n);
+  const largest = checkSymmetric(a, n);
+  // Work on A / max|a| so no intermediate square can overflow or underflow; unscale at the end.
+  const scale = largest > 0 ? largest : 1;
+  const work = symmetrize(a, n).map((x) => x / scale);
   const diagonal = new Float64Array(n);
   const offDiagonal = new Float64Array(n);
   const basis = tridiagonalize(work, n, diagonal, offDiagonal);
   diagonalizeTridiagonal(diagonal, offDiagonal, basis, n);
+  for (let k = 0; k < n; k++) diagonal[k] *= scale;
   return sortDescending(diagonal, basis, n);
 }
 
-/** Throws, naming the worst pair, unless A is symmetric to SYMMETRY_TOLERANCE·max|a|. */
-function checkSymmetric(a: Float64Array, n: number): void {
+/** Throws, naming the worst pair, unless A is symmetric to SYMMETRY_TOLERANCE·max|a|; returns max|a|. */
+function checkSymmetric(a: Float64Array, n: number): number {
   let largest = 0;
   for (let i = 0; i < a.length; i++) largest = Math.max(largest, Math.abs(a[i]!));
   let worst = 0, worstI = 0, worstJ = 0;
@@ -67,6 +70,7 @@ function checkSymmetric(a: Float64Array, n: number): void {
       `a[${worstJ}][${worstI}] = ${a[worstJ * n + worstI]} (difference ${worst} exceeds ${SYMMETRY_TOLERANCE} × max|a| = ${SYMMETRY_TOLERANCE * largest})`,
     );
   }
+  return largest;
 }
 
 /**

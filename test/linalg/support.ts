@@ -31,10 +31,14 @@ export function naiveProduct(a: Float64Array, b: Float64Array, m: number, k: num
   return c;
 }
 
+/** ‖A‖_F, scaled by the largest entry so entries near 1e±300 neither overflow nor underflow. */
 export function frobenius(a: Float64Array): number {
+  let largest = 0;
+  for (const x of a) largest = Math.max(largest, Math.abs(x));
+  if (largest === 0 || !Number.isFinite(largest)) return largest;
   let s = 0;
-  for (const x of a) s += x * x;
-  return Math.sqrt(s);
+  for (const x of a) s += (x / largest) ** 2;
+  return largest * Math.sqrt(s);
 }
 
 export function difference(a: Float64Array, b: Float64Array): Float64Array {
