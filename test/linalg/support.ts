@@ -54,7 +54,7 @@ export function orthonormalityError(x: Float64Array, rows: number, cols: number)
 
 /** A random orthogonal n×n matrix: a product of three Householder reflectors of random vectors. */
 export function randomOrthogonal(n: number, seed: number): Float64Array {
-  let q = new Float64Array(n * n);
+  let q: Float64Array = new Float64Array(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
   for (let r = 0; r < 3; r++) {
     const v = randomMatrix(n, 1, seed * 7 + r);
