@@ -5,8 +5,9 @@
  *
  * The standard deviation is the population one (divide by N, as scikit-learn's
  * `StandardScaler`, and as the reference fixtures' `inputScaling`), so the scaled training
- * columns have mean 0 and population standard deviation exactly 1. A (numerically) constant
- * column gets std 1: it is then only centred, and can never produce a division by zero or NaN.
+ * columns have mean 0 and population standard deviation exactly 1. A constant column gets
+ * std 1 (it is then only centred, to exact zeros, and can never divide by zero or give NaN);
+ * so does a column whose spread is below the rounding error of its mean, `N·eps·|mean|`.
  */
 
 /** Per-feature scaling: a raw row `x` is used as `(x - mean) / std`. */
@@ -22,21 +23,31 @@ export interface TargetScaling {
 }
 
 /**
- * Population mean and std of one strided column; std 1 for a constant column. Two passes,
+ * Population mean and std of one strided column, std 1 for a constant column. Two passes,
  * because the one-pass `E[x²] - E[x]²` cancels catastrophically when the mean is large
- * against the spread.
+ * against the spread; deviations are divided by the largest one before squaring (as `hypot`
+ * does), so tiny or huge spreads neither underflow to 0 nor overflow to Infinity.
  */
 function columnMoments(x: Float64Array, n: number, stride: number, offset: number): TargetScaling {
+  const first = x[offset]!;
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += x[i * stride + offset]!;
+  let identical = true;
+  for (let i = 0; i < n; i++) {
+    const v = x[i * stride + offset]!;
+    sum += v;
+    identical &&= v === first;
+  }
+  // The computed mean of identical values can be off by an ulp; the value itself centres them to exact zeros.
+  if (identical) return { mean: first, std: 1 };
   const mean = sum / n;
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(x[i * stride + offset]! - mean));
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += (x[i * stride + offset]! - mean) ** 2;
-  const std = Math.sqrt(squares / n);
-  // Identical values can still leave rounding noise around their computed mean: treat a
-  // spread below 1e-12 of the magnitude as none.
-  const constant = !(std > 1e-12 * Math.abs(mean));
-  return { mean, std: constant ? 1 : std };
+  for (let i = 0; i < n; i++) squares += ((x[i * stride + offset]! - mean) / largest) ** 2;
+  const std = largest * Math.sqrt(squares / n);
+  // A spread no larger than the rounding error of the mean itself (scikit-learn's test) is
+  // noise, not signal: scaling it up to unit variance would invent a feature.
+  return { mean, std: std > n * Number.EPSILON * Math.abs(mean) ? std : 1 };
 }
 
 /**
