@@ -1,0 +1,451 @@
+/**
+ * Belsley–Kuh–Welsch collinearity diagnostics, applied to parameters instead of regressors
+ * (METHODS.md §2 item 4): condition indices and variance-decomposition proportions of a
+ * symmetric positive semi-definite matrix `M = U Λ Uᵀ`, the least relevant parameter `ξ`
+ * (the one carrying the largest share of the strongest dependency), and pruning by removing
+ * `ξ` and recomputing while the largest condition index exceeds a threshold.
+ *
+ * Matrices are flat row-major `Float64Array`s. Everything here is a pure function.
+ */
+import { symmetricEigen } from '../linalg/eigen.js';
+import { matmulTN } from '../linalg/matmul.js';
+
+const EPSILON = Number.EPSILON;
+
+/**
+ * A negative eigenvalue of magnitude up to `√ε·λ_max` is rounding (a covariance of many
+ * samples, or an eigensolver, easily produces −1e-14·λ_max); anything more negative means
+ * the matrix is genuinely indefinite, and Belsley's proportions are meaningless for it.
+ */
+const INDEFINITE_TOLERANCE = Math.sqrt(EPSILON);
+
+/**
+ * Two parameters whose scores differ by less than this are tied, and the lower index wins.
+ * Structural ties are common (in the illustration four columns carry exactly 5/8 of the null
+ * space each); without a tolerance, rounding in the last bits would pick among them.
+ */
+const TIE_TOLERANCE = 1e-9;
+
+/**
+ * The smallest `c` in the exact-dependency threshold `λ_max · c · ε`. METHODS.md says
+ * `c = n`; for small `n` that is tighter than the eigensolver's own error: on exactly singular
+ * `B·Bᵀ` with small integer `B` (200 000 random cases, n ≤ 12) the computed null eigenvalues
+ * reach 4.5·ε·λ_max at n = 3–5, above the literal 3ε, 4ε — an exact dependency would then get a
+ * finite η ≈ 1e15 and be treated differently from its twin. From n = 10 on this is METHODS' `n`.
+ */
+const MIN_TOLERANCE_FACTOR = 10;
+
+/** Options of {@link belsleyDiagnostics}. */
+export interface BelsleyOptions {
+  /**
+   * Scale `M` to unit diagonal first, `M_ij / √(M_ii M_jj)`, as R's `colldiag` scales the
+   * columns of a design matrix, so the diagnostics do not depend on each parameter's units.
+   * A parameter with zero variance (`M_jj = 0`) keeps a zero row and column: it is an exact
+   * dependency on its own (a constant), and is reported as one instead of becoming NaN.
+   */
+  readonly scale?: boolean;
+}
+
+/** The result of {@link belsleyDiagnostics}; `n` is the matrix order, components are eigenpairs. */
+export interface BelsleyDiagnostics {
+  /** Matrix order (number of parameters). */
+  readonly n: number;
+  /**
+   * Eigenvalues `λ_k` of the analysed matrix (after scaling when `scaled`), descending, as the
+   * eigensolver returned them: exact dependencies may show as tiny values of either sign.
+   */
+  readonly eigenvalues: Float64Array;
+  /** `η_k = λ_max / λ_k`, ascending; `Infinity` for exact dependencies (`λ_k ≤ tolerance`). */
+  readonly conditionIndices: Float64Array;
+  /**
+   * Variance-decomposition proportions, `n×n` row-major: entry `[j·n + k]` is the share of
+   * parameter `j`'s variance that comes from component `k`. Every row lies in [0, 1] and sums
+   * to 1. Exact dependencies are handled as described in {@link belsleyDiagnostics}.
+   */
+  readonly proportions: Float64Array;
+  /** Number of components that are exact dependencies (`λ_k ≤ tolerance`). */
+  readonly exactDependencies: number;
+  /**
+   * Per parameter, `Σ_{k exact} u_jk²`: the diagonal of the orthogonal projector onto the exact
+   * null space, i.e. how much of the exact dependencies parameter `j` carries (all 0 when there
+   * are none). Unlike per-component proportions it does not depend on the arbitrary basis the
+   * eigensolver picks inside a null space of dimension above one.
+   */
+  readonly nullSpaceShare: Float64Array;
+  /** `k* = argmax_k η_k`: the component with the smallest eigenvalue (index `n − 1`). */
+  readonly mostDegenerate: number;
+  /**
+   * The components `ξ` was chosen from: all exact dependencies when there are any, otherwise
+   * the components whose eigenvalue equals the smallest one within `tolerance` (usually just
+   * `k*`). Inside such a group the eigenvectors are defined only up to rotation.
+   */
+  readonly degenerateComponents: readonly number[];
+  /**
+   * The score `ξ` maximizes, per parameter: `nullSpaceShare` when there are exact
+   * dependencies, otherwise `Σ_{k ∈ degenerateComponents} q_jk` (which is `q_{j k*}`, BKW's own
+   * rule, when the group is the single component `k*`).
+   */
+  readonly degenerateShare: Float64Array;
+  /**
+   * `ξ`: the parameter with the largest `degenerateShare`. Ties (within 1e-9) are broken by the
+   * share of the degenerate group's eigenspace, `Σ_{k ∈ degenerateComponents} u_jk²`, then
+   * towards the lower index.
+   */
+  readonly leastRelevant: number;
+  /**
+   * Absolute threshold `λ_max · max(n, 10) · ε` at or below which an eigenvalue is an exact
+   * dependency (METHODS.md's `λ_max · n · ε`, floored for small `n`: see the source).
+   */
+  readonly tolerance: number;
+  /** Whether `M` was scaled to unit diagonal before the decomposition. */
+  readonly scaled: boolean;
+}
+
+/**
+ * Belsley–Kuh–Welsch collinearity diagnostics of a symmetric positive semi-definite matrix.
+ *
+ * With `M = U Λ Uᵀ` (λ descending): condition indices `η_k = λ_max / λ_k`, proportions
+ * `q_jk = (u_jk² / λ_k) / Σ_l (u_jl² / λ_l)`, the most degenerate component
+ * `k* = argmax η` and the least relevant parameter `ξ = argmax_j q_{j k*}`.
+ *
+ * Exact dependencies — eigenvalues at or below `tolerance = λ_max · max(n, 10) · ε`, including the
+ * slightly negative ones rounding produces — get `η = Infinity`, and:
+ * - Proportions are computed with every eigenvalue floored at the tolerance,
+ *   `λ̂_k = max(λ_k, tolerance)`. Below the tolerance an eigenvalue is indistinguishable from
+ *   rounding, so this is the most the data can say, and it is the limit one wants: a parameter
+ *   with real mass `p_j` in the null space gets `q_jk ≈ u_jk² / p_j` on the null components and
+ *   ≈ 0 on the others; a parameter outside it (whose `p_j` is rounding noise, far below the
+ *   tolerance) keeps the ordinary finite formula. The floor also keeps the proportions a
+ *   continuous function of `M` as an eigenvalue crosses the threshold, never NaN, never
+ *   negative. When `M = 0` every component is null and `q_jk = u_jk²`.
+ * - `ξ` is the parameter with the largest share of the whole null space (the diagonal of its
+ *   projector, {@link BelsleyDiagnostics.nullSpaceShare}), not of one null component: every
+ *   parameter touching the null space has (in the limit) all its variance there, so
+ *   `q_{j k*}` ties at 1 among them; and with two or more exact dependencies the individual
+ *   null eigenvectors are an arbitrary, rounding-chosen basis, while the projector is not.
+ *   For one exact dependency `Σ c_j w_j = 0` (`‖c‖ = 1`) the share is `c_j²`.
+ * - Without exact dependencies `ξ = argmax_j q_{j k*}` (summed over components whose eigenvalue
+ *   ties with the smallest). When `k*` is a dependency just above the threshold, that is ≈ 1
+ *   for every parameter in it; such ties are broken by `u_{j k*}²`, the share the exact rule
+ *   would use, so `ξ` does not jump when an eigenvalue crosses the threshold.
+ *
+ * The result is invariant to the signs of eigenvectors and, up to exact ties (broken towards
+ * the lower index), to permuting the parameters.
+ *
+ * @param m symmetric PSD matrix, `n×n` row-major (a covariance, or an information matrix);
+ *   asymmetry from rounding is averaged away, larger asymmetry is an error.
+ * @param n matrix order, at least 1.
+ * @throws RangeError if `m` has the wrong length, non-finite entries, is not symmetric, or is
+ *   indefinite beyond rounding (an eigenvalue below `−√ε · λ_max`).
+ * @example
+ * const d = belsleyDiagnostics(new Float64Array([1, 1, 1, 1]), 2); // two identical parameters
+ * d.conditionIndices; // [1, Infinity]
+ * d.leastRelevant;    // 0 (a tie: both carry half of the dependency)
+ */
+export function belsleyDiagnostics(m: Float64Array, n: number, options: BelsleyOptions = {}): BelsleyDiagnostics {
+  const scaled = options.scale ?? false;
+  const matrix = symmetrized(m, n, 'belsleyDiagnostics');
+  if (scaled) scaleToUnitDiagonal(matrix, n);
+  // Bring the largest entry near 1 by a power of two (exact, so nothing is rounded): the
+  // diagnostics do not depend on the scale of M, and the eigensolver's sums of squares would
+  // overflow for entries near 1e300 or lose the small entries near 1e-300.
+  const unit = powerOfTwoNear(largestAbs(matrix));
+  for (let i = 0; i < n * n; i++) matrix[i]! /= unit;
+  const { values, vectors } = symmetricEigen(matrix, n);
+  for (let k = 0; k < n; k++) values[k]! *= unit;
+
+  const lambdaMax = values[0]!;
+  const lambdaMin = values[n - 1]!;
+  if (!Number.isFinite(lambdaMax) || !Number.isFinite(lambdaMin)) {
+    throw new RangeError('belsleyDiagnostics: the eigensolver returned a non-finite eigenvalue');
+  }
+  if (lambdaMin < -INDEFINITE_TOLERANCE * Math.max(lambdaMax, 0) || (lambdaMax <= 0 && lambdaMin < 0)) {
+    throw new RangeError(
+      `belsleyDiagnostics: the matrix is not positive semi-definite (eigenvalue ${lambdaMin} against largest ${lambdaMax})`,
+    );
+  }
+  // Relative eigenvalues keep the weights 1/λ̂ below 1/(n·ε) whatever the scale of M, so a
+  // tiny (or huge) matrix neither overflows nor underflows.
+  const relativeTolerance = Math.max(n, MIN_TOLERANCE_FACTOR) * EPSILON;
+  const tolerance = lambdaMax * relativeTolerance;
+  const isNull = (k: number): boolean => lambdaMax <= 0 || values[k]! <= tolerance;
+
+  const conditionIndices = new Float64Array(n);
+  const weight = new Float64Array(n);
+  let exactDependencies = 0;
+  for (let k = 0; k < n; k++) {
+    if (isNull(k)) {
+      exactDependencies++;
+      conditionIndices[k] = Infinity;
+    } else {
+      conditionIndices[k] = lambdaMax / values[k]!;
+    }
+    // With M = 0 all weights are equal (1) and q_jk = u_jk²: every direction is a dependency.
+    weight[k] = lambdaMax > 0 ? 1 / Math.max(values[k]! / lambdaMax, relativeTolerance) : 1;
+  }
+
+  const proportions = new Float64Array(n * n);
+  const nullSpaceShare = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let variance = 0;
+    let nullShare = 0;
+    for (let k = 0; k < n; k++) {
+      const u2 = vectors[j * n + k]! ** 2;
+      const part = u2 * weight[k]!;
+      proportions[j * n + k] = part;
+      variance += part;
+      if (isNull(k)) nullShare += u2;
+    }
+    // variance ≥ Σ_k u_jk² = 1 because every weight is at least 1: never zero, never NaN.
+    for (let k = 0; k < n; k++) proportions[j * n + k]! /= variance;
+    nullSpaceShare[j] = nullShare;
+  }
+
+  const mostDegenerate = n - 1;
+  const degenerateComponents: number[] = [];
+  for (let k = 0; k < n; k++) {
+    if (exactDependencies > 0 ? isNull(k) : values[k]! - lambdaMin <= tolerance) degenerateComponents.push(k);
+  }
+  // Σ_{k∈G} u_jk² is the diagonal of the projector onto the group's eigenspace: basis-free.
+  const eigenspaceShare = new Float64Array(n);
+  const proportionShare = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    for (const k of degenerateComponents) {
+      eigenspaceShare[j]! += vectors[j * n + k]! ** 2;
+      proportionShare[j]! += proportions[j * n + k]!;
+    }
+  }
+  const degenerateShare = exactDependencies > 0 ? nullSpaceShare : proportionShare;
+
+  return {
+    n,
+    eigenvalues: values,
+    conditionIndices,
+    proportions,
+    exactDependencies,
+    nullSpaceShare,
+    mostDegenerate,
+    degenerateComponents,
+    degenerateShare,
+    leastRelevant: argmaxWithTies(degenerateShare, eigenspaceShare),
+    tolerance,
+    scaled,
+  };
+}
+
+/**
+ * The empirical covariance of samples of a parameter vector: rows are samples, columns are
+ * parameters; centered on the column means, divided by `rows − 1`.
+ *
+ * @param samples `rows×cols` row-major.
+ * @returns the symmetric `cols×cols` covariance, row-major.
+ * @throws RangeError with fewer than 2 rows, a wrong length or a non-finite entry (named by row
+ *   and column, counted from 0).
+ */
+export function covarianceOfSamples(samples: Float64Array, rows: number, cols: number): Float64Array {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || cols < 1) {
+    throw new RangeError(`covarianceOfSamples: bad shape ${rows}×${cols}`);
+  }
+  if (rows < 2) throw new RangeError(`covarianceOfSamples: need at least 2 samples (rows) for a covariance, got ${rows}`);
+  if (samples.length !== rows * cols) {
+    throw new RangeError(`covarianceOfSamples: expected ${rows}×${cols} = ${rows * cols} values, got ${samples.length}`);
+  }
+  const mean = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
+    const v = samples[r * cols + c]!;
+    if (!Number.isFinite(v)) throw new RangeError(`covarianceOfSamples: sample ${r}, column ${c} is ${v}`);
+    mean[c]! += v;
+  }
+  for (let c = 0; c < cols; c++) mean[c]! /= rows;
+  // Second pass: the mean of the residuals corrects the first mean's rounding, so columns with
+  // a large offset (2 + cos x) center as exactly as columns without one (cos x).
+  const correction = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) correction[c]! += samples[r * cols + c]! - mean[c]!;
+  for (let c = 0; c < cols; c++) mean[c]! += correction[c]! / rows;
+
+  const centered = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) centered[r * cols + c] = samples[r * cols + c]! - mean[c]!;
+  const covariance = matmulTN(centered, centered, cols, rows, cols);
+  // A blocked product need not give bit-identical (i, j) and (j, i) sums; average them.
+  for (let i = 0; i < cols; i++) for (let j = i; j < cols; j++) {
+    const value = (covariance[i * cols + j]! + covariance[j * cols + i]!) / (2 * (rows - 1));
+    covariance[i * cols + j] = value;
+    covariance[j * cols + i] = value;
+  }
+  return covariance;
+}
+
+/** Options of {@link belsleyPrune}. */
+export interface BelsleyPruneOptions extends BelsleyOptions {
+  /**
+   * Stop once the largest condition index is at or below this (default 1000: the λ-form of
+   * BKW's threshold 30 on singular values, 30² ≈ 10³).
+   */
+  readonly maxCondition?: number;
+  /** One name per parameter, for `removedNames`/`keptNames` (default: the indices as text). */
+  readonly names?: readonly string[];
+}
+
+/** One round of {@link belsleyPrune}: the diagnostics of the parameters still active. */
+export interface BelsleyStep {
+  /** Original indices of the parameters analysed in this round, in original order. */
+  readonly active: readonly number[];
+  /** Diagnostics of `M` restricted to `active` (its indices are positions in `active`). */
+  readonly diagnostics: BelsleyDiagnostics;
+  /** The largest condition index of this round (`Infinity` with an exact dependency). */
+  readonly maxConditionIndex: number;
+  /** Original index of the parameter removed after this round, or null on the final round. */
+  readonly removed: number | null;
+}
+
+/** The result of {@link belsleyPrune}. */
+export interface BelsleyPruneResult {
+  /** Original indices of the removed parameters, in the order they were removed. */
+  readonly removed: readonly number[];
+  /** Original indices of the parameters left, ascending. */
+  readonly kept: readonly number[];
+  /** Names of `removed`, in the same order. */
+  readonly removedNames: readonly string[];
+  /** Names of `kept`, in the same order. */
+  readonly keptNames: readonly string[];
+  /** Every round, the last one being the diagnostics of the kept set (absent if none is kept). */
+  readonly steps: readonly BelsleyStep[];
+  /** The threshold used. */
+  readonly maxCondition: number;
+  /** Whether each round scaled its matrix to unit diagonal. */
+  readonly scaled: boolean;
+}
+
+/**
+ * Prunes by Belsley: while the largest condition index exceeds `maxCondition`, removes the
+ * least relevant parameter `ξ` (deletes its row and column of `M`) and recomputes.
+ *
+ * Removing a parameter from a covariance is marginalizing it out, which is what deleting the
+ * row and column does; scaling commutes with deletion, so `scale` is simply applied each round.
+ *
+ * @param m symmetric PSD `n×n` matrix, row-major (not modified).
+ * @returns removed and kept indices, and every round's diagnostics so each choice can be audited.
+ * @example
+ * // Two copies of one parameter and an independent one: one copy goes.
+ * const m = new Float64Array([1, 1, 0, 1, 1, 0, 0, 0, 2]);
+ * belsleyPrune(m, 3, { names: ['a', 'a copy', 'b'] }).keptNames; // ['a copy', 'b']
+ */
+export function belsleyPrune(m: Float64Array, n: number, options: BelsleyPruneOptions = {}): BelsleyPruneResult {
+  const maxCondition = options.maxCondition ?? 1000;
+  if (Number.isNaN(maxCondition) || maxCondition < 1) {
+    throw new RangeError(`belsleyPrune: maxCondition must be at least 1 (condition indices are), got ${maxCondition}`);
+  }
+  const names = options.names ?? Array.from({ length: n }, (_, j) => String(j));
+  if (names.length !== n) throw new RangeError(`belsleyPrune: ${names.length} names for ${n} parameters`);
+  const scale = options.scale ?? false;
+
+  let current = symmetrized(m, n, 'belsleyPrune');
+  const active = Array.from({ length: n }, (_, j) => j);
+  const removed: number[] = [];
+  const steps: BelsleyStep[] = [];
+  while (active.length > 0) {
+    const diagnostics = belsleyDiagnostics(current, active.length, { scale });
+    const maxConditionIndex = diagnostics.conditionIndices[active.length - 1]!;
+    if (!(maxConditionIndex > maxCondition)) {
+      steps.push({ active: [...active], diagnostics, maxConditionIndex, removed: null });
+      break;
+    }
+    const position = diagnostics.leastRelevant;
+    const parameter = active[position]!;
+    steps.push({ active: [...active], diagnostics, maxConditionIndex, removed: parameter });
+    removed.push(parameter);
+    current = withoutRowAndColumn(current, active.length, position);
+    active.splice(position, 1);
+  }
+  return {
+    removed,
+    kept: active,
+    removedNames: removed.map((j) => names[j]!),
+    keptNames: active.map((j) => names[j]!),
+    steps,
+    maxCondition,
+    scaled: scale,
+  };
+}
+
+/**
+ * Index of the largest `primary` score. Scores within {@link TIE_TOLERANCE} of the maximum tie;
+ * among tied indices the largest `secondary` score wins (again with ties), then the lowest index.
+ */
+function argmaxWithTies(primary: Float64Array, secondary: Float64Array): number {
+  let candidates = Array.from(primary.keys());
+  for (const scores of [primary, secondary]) {
+    let best = -Infinity;
+    for (const j of candidates) best = Math.max(best, scores[j]!);
+    candidates = candidates.filter((j) => scores[j]! >= best - TIE_TOLERANCE);
+  }
+  return candidates[0]!;
+}
+
+function largestAbs(a: Float64Array): number {
+  let largest = 0;
+  for (const v of a) largest = Math.max(largest, Math.abs(v));
+  return largest;
+}
+
+/** `2^round(log2 x)` (1 for 0), within the normal range so dividing by it is exact. */
+function powerOfTwoNear(x: number): number {
+  if (!(x > 0)) return 1;
+  return 2 ** Math.min(1000, Math.max(-1000, Math.round(Math.log2(x))));
+}
+
+/** A validated, exactly symmetric copy of `m` (rounding asymmetry averaged away). */
+function symmetrized(m: Float64Array, n: number, caller: string): Float64Array {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${caller}: matrix order must be a positive integer, got ${n}`);
+  if (m.length !== n * n) throw new RangeError(`${caller}: expected ${n}×${n} = ${n * n} entries, got ${m.length}`);
+  let largest = 0;
+  for (let i = 0; i < n * n; i++) {
+    const v = m[i]!;
+    if (!Number.isFinite(v)) throw new RangeError(`${caller}: entry (${Math.floor(i / n)}, ${i % n}) is ${v}`);
+    largest = Math.max(largest, Math.abs(v));
+  }
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    out[i * n + i] = m[i * n + i]!;
+    for (let j = i + 1; j < n; j++) {
+      const a = m[i * n + j]!;
+      const b = m[j * n + i]!;
+      if (Math.abs(a - b) > INDEFINITE_TOLERANCE * largest) {
+        throw new RangeError(`${caller}: matrix is not symmetric at (${i}, ${j}): ${a} vs ${b}`);
+      }
+      out[i * n + j] = out[j * n + i] = (a + b) / 2;
+    }
+  }
+  return out;
+}
+
+/**
+ * Scales a symmetric matrix in place to unit diagonal. Zero-variance parameters (diagonal ≤ 0;
+ * a PSD matrix then has a zero row) keep a zero row and column rather than dividing by zero.
+ */
+function scaleToUnitDiagonal(a: Float64Array, n: number): void {
+  let largestDiagonal = 0;
+  for (let j = 0; j < n; j++) largestDiagonal = Math.max(largestDiagonal, a[j * n + j]!);
+  const inverseRoot = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const d = a[j * n + j]!;
+    if (d < -INDEFINITE_TOLERANCE * largestDiagonal) {
+      throw new RangeError(`belsleyDiagnostics: the matrix is not positive semi-definite (diagonal entry ${j} is ${d})`);
+    }
+    inverseRoot[j] = d > 0 ? 1 / Math.sqrt(d) : 0;
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j]! *= inverseRoot[i]! * inverseRoot[j]!;
+  // Exactly 1, not 1 ± ulp, so a scaled diagonal matrix is exactly the identity.
+  for (let j = 0; j < n; j++) if (inverseRoot[j]! > 0) a[j * n + j] = 1;
+}
+
+/** A copy of the `n×n` matrix `a` without row and column `index`. */
+function withoutRowAndColumn(a: Float64Array, n: number, index: number): Float64Array {
+  const out = new Float64Array((n - 1) * (n - 1));
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === index) continue;
+    for (let j = 0; j < n; j++) if (j !== index) out[p++] = a[i * n + j]!;
+  }
+  return out;
+}
