@@ -6,6 +6,7 @@ import { UserError, type Command } from './common.js';
 
 /** Every command, loaded on demand so `prunus belsley` does not pay for training code. */
 const commands: Record<string, () => Promise<Command>> = {
+  belsley: async () => (await import('./belsley.js')).belsleyCommand,
 };
 
 const programUsage = (): string =>

@@ -1,0 +1,216 @@
+/**
+ * `prunus belsley`: Belsley–Kuh–Welsch collinearity diagnostics of the columns of a sample
+ * matrix (INTERFACES.md), optionally pruning the columns until no dependency is left.
+ */
+import { parseArgs } from 'node:util';
+import { readCsvFile, toFeatureTable } from '../data/csv.js';
+import { belsleyIllustration, type NamedSamples } from '../pruning/belsley-illustration.js';
+import { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, type BelsleyDiagnostics } from '../pruning/belsley.js';
+import { parseNumberFlag, printJson, UserError, type Command } from './common.js';
+
+const EXAMPLES = ['illustration'] as const;
+
+const usage = `Usage: prunus belsley (--samples FILE.csv | --example illustration) [--prune] [--max-condition 1000] [--scale] [--json]
+
+Belsley collinearity diagnostics of the columns of a sample matrix: the eigendecomposition of
+their empirical covariance M = U Λ Uᵀ, condition indices η_k = λ_max / λ_k (∞ for an exact
+linear dependency) and variance-decomposition proportions (the share of each column's variance
+due to each component).
+
+Options:
+  --samples FILE.csv      rows are samples, the header names the columns; every cell a number
+  --example illustration  the illustration of METHODS.md §5.3 instead of a file:
+                          (sin x, cos x, 2 + cos x, 2 + sin x, cos x + sin x, x), x = 0, 0.02, …, 20
+  --prune                 remove the column carrying the largest share of the strongest
+                          dependency and recompute, while the largest η exceeds --max-condition
+  --max-condition C       threshold on η (default 1000, the λ-form of BKW's 30 on singular values)
+  --scale                 scale the covariance to unit diagonal first (a correlation matrix)
+  --json                  machine-readable result on stdout`;
+
+/** The `prunus belsley` command. */
+export const belsleyCommand: Command = {
+  name: 'belsley',
+  summary: 'Belsley collinearity diagnostics (and pruning) of the columns of a sample matrix',
+  usage,
+  async run(args: string[]): Promise<number> {
+    const flags = parseFlags(args);
+    const data = flags.example !== undefined ? belsleyIllustration() : readSamples(flags.samples!);
+    if (data.rows < 2) {
+      throw new UserError(`${flags.source}: ${data.rows} data row; a covariance needs at least 2 samples`);
+    }
+    const covariance = covarianceOfSamples(data.samples, data.rows, data.cols);
+    const cols = data.cols;
+    const names = data.names;
+    const diagnostics = belsleyDiagnostics(covariance, cols, { scale: flags.scale });
+    const pruning = flags.prune
+      ? belsleyPrune(covariance, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale })
+      : undefined;
+
+    if (flags.json) {
+      printJson({
+        matrix: 'samples',
+        source: flags.source,
+        rows: data.rows,
+        columns: names,
+        scaled: flags.scale,
+        ...diagnosticsJson(diagnostics, names),
+        ...(pruning === undefined
+          ? {}
+          : {
+              maxCondition: pruning.maxCondition,
+              removed: pruning.removedNames,
+              kept: pruning.keptNames,
+              steps: pruning.steps.map((step) => {
+                const active = step.active.map((j) => names[j]!);
+                return {
+                  active,
+                  maxConditionIndex: step.maxConditionIndex,
+                  ...diagnosticsJson(step.diagnostics, active),
+                  removed: step.removed === null ? null : names[step.removed]!,
+                };
+              }),
+            }),
+      });
+      return 0;
+    }
+
+    const out: string[] = [];
+    const scaling = flags.scale ? ', scaled to unit diagonal' : '';
+    out.push(`Belsley diagnostics of ${cols} columns: covariance of ${data.rows} samples from ${flags.source}${scaling}`);
+    out.push('');
+    out.push(...diagnosticsTable(diagnostics, names, flags.maxCondition));
+    if (pruning !== undefined) {
+      out.push('');
+      out.push(`Pruning while the largest condition index exceeds ${formatNumber(pruning.maxCondition)}:`);
+      pruning.steps.forEach((step, s) => {
+        if (step.removed === null) return;
+        const d = step.diagnostics;
+        const position = d.leastRelevant;
+        const why = d.exactDependencies > 0 ? 'share of the null space' : 'share of the most degenerate component';
+        out.push(
+          `  ${s + 1}. removed ${names[step.removed]!}  (max η ${formatIndex(step.maxConditionIndex)}, ${why} ${d.degenerateShare[position]!.toFixed(3)})`,
+        );
+      });
+      if (pruning.removed.length === 0) out.push('  nothing removed');
+      const last = pruning.steps[pruning.steps.length - 1];
+      const finalIndex = last !== undefined && last.removed === null ? `  (max η ${formatIndex(last.maxConditionIndex)})` : '';
+      out.push(`removed: ${pruning.removedNames.join(', ') || '(none)'}`);
+      out.push(`kept: ${pruning.keptNames.join(', ') || '(none)'}${finalIndex}`);
+    }
+    process.stdout.write(out.join('\n') + '\n');
+    return 0;
+  },
+};
+
+interface Flags {
+  readonly samples?: string;
+  readonly example?: (typeof EXAMPLES)[number];
+  readonly source: string;
+  readonly prune: boolean;
+  readonly maxCondition: number;
+  readonly scale: boolean;
+  readonly json: boolean;
+}
+
+function parseFlags(args: string[]): Flags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        samples: { type: 'string' },
+        example: { type: 'string' },
+        prune: { type: 'boolean', default: false },
+        'max-condition': { type: 'string' },
+        scale: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UserError(err instanceof Error ? err.message : String(err));
+  }
+  const maxCondition = parseNumberFlag('max-condition', values['max-condition'], 1000, { min: 1 });
+  const common = { prune: values.prune, maxCondition, scale: values.scale, json: values.json };
+  if (values.samples !== undefined && values.example !== undefined) {
+    throw new UserError('give either --samples FILE.csv or --example illustration, not both');
+  }
+  if (values.example !== undefined) {
+    const example = EXAMPLES.find((e) => e === values.example);
+    if (example === undefined) throw new UserError(`--example: unknown example "${values.example}" (one of: ${EXAMPLES.join(', ')})`);
+    return { ...common, example, source: 'the illustration (METHODS.md §5.3)' };
+  }
+  if (values.samples === undefined) throw new UserError('--samples FILE.csv is required (or --example illustration)');
+  return { ...common, samples: values.samples, source: values.samples };
+}
+
+/** Reads a sample matrix: every column numeric, no target column. */
+function readSamples(path: string): NamedSamples {
+  // The data layer's errors already name file, line and column; they become one-line messages.
+  const table = toFeatureTable(readCsvFile(path), { target: null });
+  return { samples: table.x, rows: table.n, cols: table.m, names: table.features };
+}
+
+/** The diagnostics as JSON fields, per-column arrays keyed by `names`. */
+function diagnosticsJson(d: BelsleyDiagnostics, names: readonly string[]): Record<string, unknown> {
+  const n = d.n;
+  return {
+    eigenvalues: Array.from(d.eigenvalues),
+    conditionIndices: Array.from(d.conditionIndices),
+    proportions: Array.from({ length: n }, (_, j) => Array.from(d.proportions.subarray(j * n, (j + 1) * n))),
+    exactDependencies: d.exactDependencies,
+    nullSpaceShare: Array.from(d.nullSpaceShare),
+    tolerance: d.tolerance,
+    mostDegenerate: d.mostDegenerate,
+    leastRelevant: names[d.leastRelevant]!,
+  };
+}
+
+/**
+ * The classic `colldiag` layout: one line per component (η ascending), one proportion column
+ * per sample column. A `*` marks proportions above 0.5 on components whose η exceeds the
+ * threshold: two or more of them on one line are BKW's sign of a harmful dependency.
+ */
+function diagnosticsTable(d: BelsleyDiagnostics, names: readonly string[], maxCondition: number): string[] {
+  const n = d.n;
+  const width = names.map((name) => Math.max(name.length, 6));
+  const lines: string[] = [];
+  const head = ['component'.padEnd(10), 'eigenvalue'.padStart(11), 'cond. index'.padStart(12), ' '];
+  lines.push(head.join(' ') + names.map((name, j) => name.padStart(width[j]!) + ' ').join(' '));
+  for (let k = 0; k < n; k++) {
+    const eta = d.conditionIndices[k]!;
+    const high = eta > maxCondition;
+    const cells = names.map((_, j) => {
+      const q = d.proportions[j * n + k]!;
+      return q.toFixed(3).padStart(width[j]!) + (high && q > 0.5 ? '*' : ' ');
+    });
+    const row = [String(k + 1).padEnd(10), formatNumber(d.eigenvalues[k]!).padStart(11), formatIndex(eta).padStart(12), ''];
+    lines.push(row.join(' ') + cells.join(' '));
+  }
+  lines.push('');
+  if (d.exactDependencies > 0) {
+    lines.push(`exact dependencies: ${d.exactDependencies} (eigenvalue ≤ ${formatNumber(d.tolerance)} = λ_max·max(n, 10)·ε, η = ∞)`);
+    if (d.exactDependencies > 1) {
+      const first = n - d.exactDependencies + 1;
+      lines.push(
+        `(inside the ${d.exactDependencies}-dimensional null space the split among components ${first}–${n} is an arbitrary basis; the share below is not)`,
+      );
+    }
+    lines.push(`share of the null space: ${names.map((name, j) => `${name} ${d.nullSpaceShare[j]!.toFixed(3)}`).join(', ')}`);
+  } else {
+    lines.push(`largest condition index: ${formatIndex(d.conditionIndices[n - 1]!)} (component ${d.mostDegenerate + 1})`);
+  }
+  lines.push(`least relevant column: ${names[d.leastRelevant]!}`);
+  return lines.map((line) => line.trimEnd());
+}
+
+function formatIndex(eta: number): string {
+  return Number.isFinite(eta) ? formatNumber(eta) : '∞';
+}
+
+function formatNumber(x: number): string {
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1e5 || a < 1e-3 ? x.toExponential(3) : Number(x.toPrecision(4)).toString();
+}
