@@ -1,0 +1,370 @@
+/**
+ * The loops behind the curvature functions of `curvature.ts`: a recorded forward pass on plain
+ * Float64Arrays, the loss's derivatives with respect to the logits, and the backward pass that
+ * carries, per sample, the Hessian of the loss with respect to each layer's pre-activations.
+ *
+ * Notation: layer l maps its input activation a_l (width n) to the pre-activation
+ * z_l = W_l a_l + b_l (width m, W_l is m×n) and then a_{l+1} = σ_l(z_l). Per sample,
+ * g_l = ∂ℓ/∂z_l and H_l = ∂²ℓ/∂z_l². Going one layer down,
+ *
+ *     g_{l-1} = σ'(z_{l-1}) ⊙ (W_lᵀ g_l)
+ *     H_{l-1} = D (W_lᵀ H_l W_l) D + diag(σ''(z_{l-1}) ⊙ (W_lᵀ g_l)),   D = diag(σ'(z_{l-1})),
+ *
+ * and since W_l[i,j] and b_l[i] reach the loss only through z_l[i], linearly,
+ * ∂²ℓ/∂W_l[i,j]² = a_l[j]² H_l[i,i] and ∂²ℓ/∂b_l[i]² = H_l[i,i] exactly.
+ *
+ * Samples are processed in chunks, each chunk's per-sample matrices stacked one under the
+ * other, so every step is one large matrix product instead of one small product per sample.
+ */
+import type { Task } from '../data/index.js';
+import { matmul, matmulNT, matmulTN } from '../linalg/matmul.js';
+import type { Batch } from './losses.js';
+import type { Activation, MLP } from './mlp.js';
+
+/**
+ * Which curvature the backward pass carries:
+ * - `exact`: the full pre-activation Hessian with the σ'' term (the exact Hessian diagonal);
+ * - `gauss-newton`: the full pre-activation Hessian without the σ'' term (the GGN diagonal);
+ * - `becker-lecun`: only the diagonal of the pre-activation Hessian, without the σ'' term.
+ */
+export type CurvatureKind = 'exact' | 'gauss-newton' | 'becker-lecun';
+
+/** Doubles of per-sample scratch a chunk may hold (32 MB): bounds memory, keeps products large. */
+const CHUNK_BUDGET = 1 << 22;
+
+/** The network's weights as the loss sees them: pruned entries are zero whatever `params` holds. */
+export function effectiveParams(net: MLP): Float64Array {
+  const w = net.params.slice();
+  for (let j = 0; j < w.length; j++) if (net.mask[j] === 0) w[j] = 0;
+  return w;
+}
+
+/** What the backward passes need from the forward pass over a chunk of rows. */
+export interface ForwardRecord {
+  /** Number of rows in the chunk. */
+  readonly rows: number;
+  /** a_l per layer, `[rows × inputs of layer l]` (a_0 is the input chunk itself). */
+  readonly inputs: Float64Array[];
+  /** σ'(z_l) per layer, `[rows × outputs of layer l]`. */
+  readonly slopes: Float64Array[];
+  /** σ''(z_l) per layer, `[rows × outputs of layer l]`. */
+  readonly bends: Float64Array[];
+  /** The logits (last layer's z), `[rows × outputs]`. */
+  readonly logits: Float64Array;
+}
+
+function sigmoidOf(z: number): number {
+  // Two forms so that exp never overflows: for z < 0, exp(z) is small.
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+/** Writes σ(z), σ'(z), σ''(z) for one activation, element by element. */
+function activateInPlace(activation: Activation, z: Float64Array, value: Float64Array, slope: Float64Array, bend: Float64Array): void {
+  for (let k = 0; k < z.length; k++) {
+    const v = z[k]!;
+    switch (activation) {
+      case 'tanh': {
+        const t = Math.tanh(v);
+        value[k] = t;
+        slope[k] = 1 - t * t;
+        bend[k] = -2 * t * (1 - t * t);
+        break;
+      }
+      case 'sigmoid': {
+        const s = sigmoidOf(v);
+        value[k] = s;
+        slope[k] = s * (1 - s);
+        bend[k] = s * (1 - s) * (1 - 2 * s);
+        break;
+      }
+      case 'relu':
+        // relu'(0) = 0, the convention of the autograd primitive (and of PyTorch); relu'' = 0.
+        value[k] = v > 0 ? v : 0;
+        slope[k] = v > 0 ? 1 : 0;
+        bend[k] = 0;
+        break;
+      case 'identity':
+        value[k] = v;
+        slope[k] = 1;
+        bend[k] = 0;
+        break;
+    }
+  }
+}
+
+/** The forward pass over rows `[start, start + rows)` of the batch, with everything the backward passes need. */
+export function recordForward(net: MLP, w: Float64Array, batch: Batch, start: number, rows: number): ForwardRecord {
+  const width0 = net.sizes[0]!;
+  let a = batch.x.data.subarray(start * width0, (start + rows) * width0);
+  const inputs: Float64Array[] = [];
+  const slopes: Float64Array[] = [];
+  const bends: Float64Array[] = [];
+  let z = a;
+  for (const layer of net.layers) {
+    inputs.push(a);
+    z = matmulNT(a, w.subarray(layer.weightOffset, layer.biasOffset), rows, layer.inputs, layer.outputs);
+    for (let s = 0; s < rows; s++) {
+      for (let i = 0; i < layer.outputs; i++) z[s * layer.outputs + i]! += w[layer.biasOffset + i]!;
+    }
+    const value = new Float64Array(z.length);
+    const slope = new Float64Array(z.length);
+    const bend = new Float64Array(z.length);
+    activateInPlace(layer.activation, z, value, slope, bend);
+    slopes.push(slope);
+    bends.push(bend);
+    a = value;
+  }
+  // The last layer is linear (the MLP constructor enforces it), so its z is the logits.
+  return { rows, inputs, slopes, bends, logits: z };
+}
+
+/** The loss's gradient and Hessian with respect to the logits, per sample of a chunk. */
+export interface OutputDerivatives {
+  /** ∂ℓ/∂f, `[rows × outputs]`. */
+  readonly gradient: Float64Array;
+  /** ∂²ℓ/∂f², the per-sample `outputs × outputs` matrices stacked: `[rows·outputs × outputs]`. */
+  readonly hessian: Float64Array;
+}
+
+/**
+ * Derivatives of the per-sample NLL with respect to the logits f:
+ * classification `ℓ = −log softmax(f)[y]`: g = p − e_y, H = diag(p) − ppᵀ;
+ * regression `ℓ = ½(y − f)²/s²`: g = (f − y)/s², H = 1/s².
+ */
+export function outputDerivatives(task: Task, logits: Float64Array, batch: Batch, start: number, rows: number, noiseVariance: number): OutputDerivatives {
+  const m = logits.length / Math.max(1, rows);
+  const gradient = new Float64Array(rows * m);
+  const hessian = new Float64Array(rows * m * m);
+  if (task === 'regression') {
+    for (let s = 0; s < rows; s++) {
+      gradient[s] = (logits[s]! - batch.y[start + s]!) / noiseVariance;
+      hessian[s] = 1 / noiseVariance;
+    }
+    return { gradient, hessian };
+  }
+  const p = new Float64Array(m);
+  for (let s = 0; s < rows; s++) {
+    // Softmax shifted by the largest logit, so exp never overflows.
+    let largest = -Infinity;
+    for (let o = 0; o < m; o++) largest = Math.max(largest, logits[s * m + o]!);
+    let total = 0;
+    for (let o = 0; o < m; o++) total += p[o] = Math.exp(logits[s * m + o]! - largest);
+    for (let o = 0; o < m; o++) p[o]! /= total;
+    const h = s * m * m;
+    for (let o = 0; o < m; o++) {
+      gradient[s * m + o] = p[o]! - (o === batch.labels[start + s] ? 1 : 0);
+      for (let q = 0; q < m; q++) hessian[h + o * m + q] = (o === q ? p[o]! : 0) - p[o]! * p[q]!;
+    }
+  }
+  return { gradient, hessian };
+}
+
+/** Rows per chunk so that a chunk's stacked per-sample matrices stay within `budget` doubles. */
+function chunkRows(net: MLP, kind: CurvatureKind, rows: number, budget: number): number {
+  let perSample = 1;
+  for (let l = 1; l < net.layers.length; l++) {
+    const m = net.layers[l]!.outputs;
+    const n = net.layers[l]!.inputs;
+    // H_l stacked, H_l·W_l and its transpose, and (for a full H_{l-1}) Wᵀ H_l W.
+    const full = kind === 'becker-lecun' ? 0 : m * m + 2 * m * n + (l >= 2 ? n * n : 0);
+    perSample = Math.max(perSample, full + m + n);
+  }
+  return Math.max(1, Math.min(rows, Math.floor(budget / perSample)));
+}
+
+/** The diagonal of each stacked `m × m` block: `[rows × m]`. */
+function blockDiagonals(stacked: Float64Array, rows: number, m: number): Float64Array {
+  const out = new Float64Array(rows * m);
+  for (let s = 0; s < rows; s++) for (let i = 0; i < m; i++) out[s * m + i] = stacked[(s * m + i) * m + i]!;
+  return out;
+}
+
+/**
+ * Adds the chunk's contribution to layer l's diagonal: Σ_s a_j² H_ii for the weights
+ * (one product Hdiagᵀ·(a⊙a), already in the `[out][in]` layout) and Σ_s H_ii for the bias.
+ */
+function accumulateLayerDiagonal(diagonal: Float64Array, net: MLP, l: number, input: Float64Array, curvature: Float64Array, rows: number): void {
+  const layer = net.layers[l]!;
+  const squared = input.map((v) => v * v);
+  const weightPart = matmulTN(curvature, squared, layer.outputs, rows, layer.inputs);
+  for (let k = 0; k < weightPart.length; k++) diagonal[layer.weightOffset + k]! += weightPart[k]!;
+  for (let s = 0; s < rows; s++) {
+    for (let i = 0; i < layer.outputs; i++) diagonal[layer.biasOffset + i]! += curvature[s * layer.outputs + i]!;
+  }
+}
+
+/**
+ * H_{l-1} from H_l for every sample of a chunk, as full matrices:
+ * D (Wᵀ H W) D, plus diag(σ'' ⊙ Wᵀg) when `residual` is given (the exact Hessian).
+ */
+function propagateFull(stacked: Float64Array, weight: Float64Array, rows: number, m: number, n: number, slope: Float64Array, residual: Float64Array | null): Float64Array {
+  // H·W for all samples in one product, then each m×n block transposed into Wᵀ·H (H is
+  // symmetric), stacked again, so that one more product gives every Wᵀ H W at once.
+  const hw = matmul(stacked, weight, rows * m, m, n);
+  const wh = new Float64Array(rows * n * m);
+  for (let s = 0; s < rows; s++) {
+    const block = s * m * n;
+    for (let i = 0; i < m; i++) for (let k = 0; k < n; k++) wh[block + k * m + i] = hw[block + i * n + k]!;
+  }
+  const out = matmul(wh, weight, rows * n, m, n);
+  for (let s = 0; s < rows; s++) {
+    const block = s * n * n;
+    for (let k = 0; k < n; k++) {
+      const dk = slope[s * n + k]!;
+      const row = block + k * n;
+      for (let q = 0; q < n; q++) out[row + q]! *= dk * slope[s * n + q]!;
+      if (residual !== null) out[row + k]! += residual[s * n + k]!;
+    }
+  }
+  return out;
+}
+
+/**
+ * Only the diagonal of H_{l-1} from the full H_l: diag(Wᵀ H W)_k = Σ_i W_ik (H·W)_ik, which
+ * skips the n×n product when nothing below needs the full matrix.
+ */
+function propagateToDiagonal(stacked: Float64Array, weight: Float64Array, rows: number, m: number, n: number, slope: Float64Array, residual: Float64Array | null): Float64Array {
+  const hw = matmul(stacked, weight, rows * m, m, n);
+  const out = new Float64Array(rows * n);
+  for (let s = 0; s < rows; s++) {
+    const block = s * m * n;
+    for (let i = 0; i < m; i++) {
+      for (let k = 0; k < n; k++) out[s * n + k]! += weight[i * n + k]! * hw[block + i * n + k]!;
+    }
+  }
+  for (let t = 0; t < out.length; t++) {
+    out[t] = slope[t]! * slope[t]! * out[t]! + (residual === null ? 0 : residual[t]!);
+  }
+  return out;
+}
+
+/** Becker–LeCun: h_{l-1} = σ'² ⊙ ((W⊙W)ᵀ h_l), one product for the chunk (cross terms of H_l dropped). */
+function propagateDiagonalOnly(diagonal: Float64Array, weight: Float64Array, rows: number, m: number, n: number, slope: Float64Array): Float64Array {
+  const out = matmul(diagonal, weight.map((v) => v * v), rows, m, n);
+  for (let t = 0; t < out.length; t++) out[t]! *= slope[t]! * slope[t]!;
+  return out;
+}
+
+/**
+ * The diagonal of the curvature `kind` of the NLL summed over the batch, with respect to the
+ * canonical parameter vector, at the weights `w` (already masked). `budget` (doubles of
+ * scratch per chunk of samples) only changes how the rows are grouped, never the result.
+ */
+export function curvatureDiagonal(
+  net: MLP, w: Float64Array, batch: Batch, task: Task, noiseVariance: number, kind: CurvatureKind, budget = CHUNK_BUDGET,
+): Float64Array {
+  const diagonal = new Float64Array(net.parameterCount);
+  const last = net.layers.length - 1;
+  const chunk = chunkRows(net, kind, batch.rows, budget);
+  for (let start = 0; start < batch.rows; start += chunk) {
+    const rows = Math.min(chunk, batch.rows - start);
+    const record = recordForward(net, w, batch, start, rows);
+    const output = outputDerivatives(task, record.logits, batch, start, rows, noiseVariance);
+    let gradient = output.gradient;
+    // The curvature of z_l: full stacked matrices while a layer below still needs them, else diagonals.
+    let full: Float64Array | null = kind === 'becker-lecun' ? null : output.hessian;
+    let diagonals = blockDiagonals(output.hessian, rows, net.layers[last]!.outputs);
+    for (let l = last; l >= 0; l--) {
+      accumulateLayerDiagonal(diagonal, net, l, record.inputs[l]!, diagonals, rows);
+      if (l === 0) break;
+      const { inputs: n, outputs: m, weightOffset, biasOffset } = net.layers[l]!;
+      const weight = w.subarray(weightOffset, biasOffset);
+      const slope = record.slopes[l - 1]!;
+      let residual: Float64Array | null = null;
+      if (kind === 'exact') {
+        // Wᵀg, the gradient with respect to a_l; times σ'' it is the residual term, times σ'
+        // it is the next gradient.
+        const upstream = matmul(gradient, weight, rows, m, n);
+        const bend = record.bends[l - 1]!;
+        residual = upstream.map((v, t) => v * bend[t]!);
+        gradient = upstream.map((v, t) => v * slope[t]!);
+      }
+      if (full === null) {
+        diagonals = propagateDiagonalOnly(diagonals, weight, rows, m, n, slope);
+      } else if (l === 1) {
+        diagonals = propagateToDiagonal(full, weight, rows, m, n, slope, residual);
+        full = null;
+      } else {
+        full = propagateFull(full, weight, rows, m, n, slope, residual);
+        diagonals = blockDiagonals(full, rows, n);
+      }
+    }
+  }
+  return diagonal;
+}
+
+/**
+ * The per-sample output Jacobians ∂f/∂w of the recorded rows (recorded at the weights `w`), stacked:
+ * `[rows·outputs × parameterCount]`, row `s·outputs + o` holding ∂f_o(x_s)/∂w.
+ */
+export function outputJacobians(net: MLP, w: Float64Array, record: ForwardRecord): Float64Array {
+  const rows = record.rows;
+  const n = net.parameterCount;
+  const last = net.layers.length - 1;
+  const outputs = net.layers[last]!.outputs;
+  const jacobian = new Float64Array(rows * outputs * n);
+  for (let o = 0; o < outputs; o++) {
+    // δ_l = ∂f_o/∂z_l for every sample at once, starting from the unit vector e_o.
+    let delta = new Float64Array(rows * outputs);
+    for (let s = 0; s < rows; s++) delta[s * outputs + o] = 1;
+    for (let l = last; l >= 0; l--) {
+      const layer = net.layers[l]!;
+      const input = record.inputs[l]!;
+      for (let s = 0; s < rows; s++) {
+        const row = (s * outputs + o) * n;
+        for (let i = 0; i < layer.outputs; i++) {
+          const d = delta[s * layer.outputs + i]!;
+          if (d === 0) continue;
+          const at = row + layer.weightOffset + i * layer.inputs;
+          for (let j = 0; j < layer.inputs; j++) jacobian[at + j] = d * input[s * layer.inputs + j]!;
+          jacobian[row + layer.biasOffset + i] = d;
+        }
+      }
+      if (l === 0) break;
+      const slope = record.slopes[l - 1]!;
+      delta = matmul(delta, w.subarray(layer.weightOffset, layer.biasOffset), rows, layer.outputs, layer.inputs).map((v, t) => v * slope[t]!);
+    }
+  }
+  return jacobian;
+}
+
+/** H_s·J_s for every sample: the stacked `outputs × n` Jacobians mixed by their `outputs × outputs` Hessians. */
+function weightRows(jacobian: Float64Array, outputHessian: Float64Array, rows: number, outputs: number, n: number): Float64Array {
+  const out = new Float64Array(jacobian.length);
+  for (let s = 0; s < rows; s++) {
+    for (let o = 0; o < outputs; o++) {
+      const target = (s * outputs + o) * n;
+      for (let q = 0; q < outputs; q++) {
+        const h = outputHessian[(s * outputs + o) * outputs + q]!;
+        if (h === 0) continue;
+        const source = (s * outputs + q) * n;
+        for (let j = 0; j < n; j++) out[target + j]! += h * jacobian[source + j]!;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * G = Σ_s J_sᵀ H_s J_s over the batch (n×n, row-major), at the weights `w` (already masked).
+ * Each chunk of samples adds Jᵀ(H J) with one product; `budget` (doubles of Jacobian per
+ * chunk) only changes the grouping, never the result.
+ */
+export function gaussNewtonGram(net: MLP, w: Float64Array, batch: Batch, task: Task, noiseVariance: number, budget = CHUNK_BUDGET): Float64Array {
+  const n = net.parameterCount;
+  const outputs = net.sizes[net.sizes.length - 1]!;
+  const gram = new Float64Array(n * n);
+  const product = new Float64Array(n * n);
+  const chunk = Math.max(1, Math.min(batch.rows, Math.floor(budget / (outputs * n))));
+  for (let start = 0; start < batch.rows; start += chunk) {
+    const rows = Math.min(chunk, batch.rows - start);
+    const record = recordForward(net, w, batch, start, rows);
+    const jacobian = outputJacobians(net, w, record);
+    const { hessian } = outputDerivatives(task, record.logits, batch, start, rows, noiseVariance);
+    matmulTN(jacobian, weightRows(jacobian, hessian, rows, outputs, n), n, rows * outputs, n, product);
+    for (let k = 0; k < gram.length; k++) gram[k]! += product[k]!;
+  }
+  return gram;
+}

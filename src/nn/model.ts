@@ -1,0 +1,65 @@
+/**
+ * A trained model: the network plus what it needs to meet raw data — the task, feature and
+ * class names, input and target scaling, the fitted noise and (optionally) the variational
+ * posterior. This is the in-memory form of a `prunus-mlp` v1 file.
+ */
+import { noGrad, softmax, Tensor } from '../autograd/index.js';
+import type { Standardizer, TargetScaling, Task } from '../data/index.js';
+import { forward, MLP } from './mlp.js';
+
+/** A mean-field Gaussian posterior over the canonical parameter vector. */
+export interface Posterior {
+  /** Posterior means μ (the canonical order; 0 where pruned). */
+  readonly mean: Float64Array;
+  /** Posterior standard deviations σ = softplus(ρ) (0 where pruned). */
+  readonly sigma: Float64Array;
+}
+
+/** A network with the metadata that ties it to raw data. */
+export interface Model {
+  readonly network: MLP;
+  readonly task: Task;
+  readonly features: readonly string[];
+  readonly target: string;
+  /** Class labels in output order (classification), null for regression. */
+  readonly classes: readonly string[] | null;
+  /** Maps a raw row x to (x − mean)/std; null means inputs are used as they are. */
+  readonly inputScaling: Standardizer | null;
+  /** Regression: the network predicts (y − mean)/std. Null for classification. */
+  readonly targetScaling: TargetScaling | null;
+  /** Regression noise variance in standardized target units (fitted); 1 when unknown. */
+  readonly noiseVariance?: number;
+  /** The variational posterior, when one was fitted. */
+  readonly posterior?: Posterior;
+  /** Free-form training metadata (saved in the model file, ignored by readers). */
+  readonly training?: Readonly<Record<string, unknown>>;
+}
+
+/** Standardizes raw rows `[rows × features]` with the model's input scaling (a copy). */
+export function scaleInputs(model: Model, raw: Float64Array): Float64Array {
+  const m = model.features.length;
+  const out = raw.slice();
+  const scaling = model.inputScaling;
+  if (scaling === null) return out;
+  for (let i = 0; i < out.length; i++) {
+    const c = i % m;
+    out[i] = (out[i]! - scaling.mean[c]!) / scaling.std[c]!;
+  }
+  return out;
+}
+
+/**
+ * Predictions for raw rows: class probabilities `[rows × classes]` for a classifier, target
+ * values in the target's own units `[rows]` for a regressor.
+ */
+export function predictRaw(model: Model, raw: Float64Array): Float64Array {
+  const m = model.features.length;
+  if (raw.length % m !== 0) throw new Error(`predict: ${raw.length} values are not whole rows of ${m} features`);
+  const rows = raw.length / m;
+  return noGrad(() => {
+    const outputs = forward(model.network, new Tensor(model.network.params, [model.network.parameterCount]), new Tensor(scaleInputs(model, raw), [rows, m]));
+    if (model.task === 'classification') return softmax(outputs, 1).data;
+    const scaling = model.targetScaling ?? { mean: 0, std: 1 };
+    return outputs.data.map((v) => v * scaling.std + scaling.mean);
+  });
+}
