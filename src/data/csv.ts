@@ -57,22 +57,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
     const fields: string[] = [];
     for (;;) {
       if (body[i] === '"') {
-        let value = '';
-        i++;
-        for (;;) {
-          const close = body.indexOf('"', i);
-          if (close < 0) throw new DataError(`${where(source, startLine)}: a quoted field is never closed`);
-          const chunk = body.slice(i, close);
-          line += countLineBreaks(chunk);
-          value += chunk;
-          if (body[close + 1] === '"') {
-            value += '"';
-            i = close + 2;
-          } else {
-            i = close + 1;
-            break;
-          }
-        }
+        const quoted = readQuoted(body, i);
+        if (quoted === undefined) throw new DataError(`${where(source, startLine)}: a quoted field is never closed`);
+        const { value, end } = quoted;
+        line += countLineBreaks(body.slice(i, end));
+        i = end;
         const next = body[i];
         if (i < len && next !== ',' && next !== '\n' && next !== '\r') {
           throw new DataError(
@@ -127,6 +116,23 @@ export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
   return parseCsv(text, { source: options.source ?? path });
 }
 
+/**
+ * The value of the quoted field opening at `start` (doubled quotes undone) and the index just
+ * past its closing quote; `undefined` when the quote is never closed.
+ */
+function readQuoted(body: string, start: number): { value: string; end: number } | undefined {
+  let value = '';
+  let i = start + 1;
+  for (;;) {
+    const close = body.indexOf('"', i);
+    if (close < 0) return undefined;
+    value += body.slice(i, close);
+    if (body[close + 1] !== '"') return { value, end: close + 1 };
+    value += '"';
+    i = close + 2;
+  }
+}
+
 function countLineBreaks(s: string): number {
   let count = 0;
   for (let k = 0; k < s.length; k++) {
@@ -177,6 +183,8 @@ export interface FeatureTable {
   readonly lines: number[];
   /** Rows dropped for missing values (0 unless `dropMissing`). */
   readonly droppedRows: number;
+  /** The file name used in error messages, when known (from the {@link CsvTable}). */
+  readonly source?: string;
 }
 
 /** Cells read as missing values: empty, `?`, and `NA`, `N/A`, `NaN` in any letter case. */
@@ -248,7 +256,7 @@ export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {
     const why = droppedRows > 0 ? `all ${droppedRows} rows have missing values` : 'there are no data rows';
     throw new DataError(`${source ?? 'CSV input'}: ${why}`);
   }
-  return {
+  const result = {
     features,
     target: targetColumn >= 0 ? header[targetColumn]! : null,
     x: n === rows.length ? x : x.slice(0, n * m),
@@ -258,6 +266,7 @@ export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {
     lines: keptLines,
     droppedRows,
   };
+  return source === undefined ? result : { ...result, source };
 }
 
 /** Column index of the target; -1 for none. */

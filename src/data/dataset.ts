@@ -52,7 +52,7 @@ export const MAX_INFERRED_CLASSES = 20;
 export function toDataset(name: string, table: FeatureTable, task?: Task): Dataset {
   const { target, labels, lines, n } = table;
   if (target === null) throw new Error('toDataset: the feature table has no target column');
-  const source = name;
+  const source = table.source ?? name;
   const values = labels.map(parseNumber);
   const allNumeric = values.every((v) => v !== undefined);
   let chosen = task;
