@@ -5,7 +5,13 @@
 import { parseArgs } from 'node:util';
 import { readCsvFile, toFeatureTable } from '../data/csv.js';
 import { belsleyIllustration, type NamedSamples } from '../pruning/belsley-illustration.js';
-import { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, type BelsleyDiagnostics } from '../pruning/belsley.js';
+import {
+  belsleyDiagnostics,
+  belsleyPrune,
+  covarianceOfSamples,
+  type BelsleyDiagnostics,
+  type BelsleyStep,
+} from '../pruning/belsley.js';
 import { parseNumberFlag, printJson, UserError, type Command } from './common.js';
 
 const EXAMPLES = ['illustration'] as const;
@@ -43,7 +49,7 @@ export const belsleyCommand: Command = {
     const names = data.names;
     const diagnostics = belsleyDiagnostics(covariance, cols, { scale: flags.scale });
     const pruning = flags.prune
-      ? belsleyPrune(covariance, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale })
+      ? belsleyPrune(covariance, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
       : undefined;
 
     if (flags.json) {
@@ -143,6 +149,18 @@ function parseFlags(args: string[]): Flags {
   }
   if (values.samples === undefined) throw new UserError('--samples FILE.csv is required (or --example illustration)');
   return { ...common, samples: values.samples, source: values.samples };
+}
+
+/** A progress reporter for the pruning rounds: a line on stderr at most once a second, after the first second. */
+function progress(total: number): (step: BelsleyStep) => void {
+  const start = Date.now();
+  let last = start;
+  return (step) => {
+    const now = Date.now();
+    if (now - last < 1000 || step.removed === null) return;
+    last = now;
+    process.stderr.write(`prunus belsley: pruning, ${step.active.length - 1} of ${total} columns left (${((now - start) / 1000).toFixed(0)} s)\n`);
+  };
 }
 
 /** Reads a sample matrix: every column numeric, no target column. */

@@ -284,6 +284,8 @@ export interface BelsleyPruneOptions extends BelsleyOptions {
   readonly maxCondition?: number;
   /** One name per parameter, for `removedNames`/`keptNames` (default: the indices as text). */
   readonly names?: readonly string[];
+  /** Called after every round (e.g. to show progress: each round is an O(n³) eigendecomposition). */
+  readonly onStep?: (step: BelsleyStep) => void;
 }
 
 /** One round of {@link belsleyPrune}: the diagnostics of the parameters still active. */
@@ -346,13 +348,13 @@ export function belsleyPrune(m: Float64Array, n: number, options: BelsleyPruneOp
   while (active.length > 0) {
     const diagnostics = belsleyDiagnostics(current, active.length, { scale });
     const maxConditionIndex = diagnostics.conditionIndices[active.length - 1]!;
-    if (!(maxConditionIndex > maxCondition)) {
-      steps.push({ active: [...active], diagnostics, maxConditionIndex, removed: null });
-      break;
-    }
+    const done = !(maxConditionIndex > maxCondition);
     const position = diagnostics.leastRelevant;
     const parameter = active[position]!;
-    steps.push({ active: [...active], diagnostics, maxConditionIndex, removed: parameter });
+    const step: BelsleyStep = { active: [...active], diagnostics, maxConditionIndex, removed: done ? null : parameter };
+    steps.push(step);
+    options.onStep?.(step);
+    if (done) break;
     removed.push(parameter);
     current = withoutRowAndColumn(current, active.length, position);
     active.splice(position, 1);

@@ -319,6 +319,12 @@ describe('belsleyPrune', () => {
     expect(() => belsleyPrune(new Float64Array([1]), 1, { names: ['a', 'b'] })).toThrow(/2 names for 1 parameters/);
   });
 
+  it('reports every round to onStep, in order', () => {
+    const seen: (number | null)[] = [];
+    const result = belsleyPrune(new Float64Array([1, 1, 0, 1, 1, 0, 0, 0, 2]), 3, { onStep: (step) => seen.push(step.removed) });
+    expect(seen).toEqual(result.steps.map((s) => s.removed));
+  });
+
   it('leaves the input matrix untouched', () => {
     const m = new Float64Array([1, 1, 1, 1]);
     belsleyPrune(m, 2, { scale: true });
