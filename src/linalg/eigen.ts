@@ -103,7 +103,21 @@ function tridiagonalize(work: Float64Array, n: number, diagonal: Float64Array, o
     // p = A'·v / h with A' the leading i×i block, read from its lower triangle: row j
     // contributes A[j][q]·v[q] to p[j] and, by symmetry, A[j][q]·v[j] to p[q].
     p.fill(0, 0, i);
-    for (let j = 0; j < i; j++) {
+    // Rows go in pairs so each load of v[q] and each read-modify-write of p[q] serves two rows.
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      const r0 = j * n, r1 = r0 + n, v0 = work[row + j]!, v1 = work[row + j + 1]!;
+      let sum0 = 0, sum1 = 0;
+      for (let q = 0; q < j; q++) {
+        const a0 = work[r0 + q]!, a1 = work[r1 + q]!, vq = work[row + q]!;
+        sum0 += a0 * vq; sum1 += a1 * vq;
+        p[q] += a0 * v0 + a1 * v1;
+      }
+      const a10 = work[r1 + j]!; // the pair's own 2×2 corner
+      p[j] += sum0 + work[r0 + j]! * v0 + a10 * v1;
+      p[j + 1] += sum1 + a10 * v0 + work[r1 + j + 1]! * v1;
+    }
+    if (j < i) {
       const rj = j * n, vj = work[row + j]!;
       let sum = 0;
       for (let q = 0; q < j; q++) {
@@ -131,7 +145,9 @@ function tridiagonalize(work: Float64Array, n: number, diagonal: Float64Array, o
 /**
  * Qᵀ = H_2·H_3·…·H_{n−1}, built by right-multiplying in that order. Before step i the product
  * only differs from I in its leading (i−1)×(i−1) block, so step i touches an i×i block:
- * t = M·v by row dot products, then M −= t·vᵀ/h row by row (both sequential scans).
+ * t = M·v by row dot products, then M −= t·vᵀ/h row by row (both sequential scans). Rows go
+ * in pairs so each load of v feeds two independent sums (a single running sum is bound by
+ * the latency of one add per element).
  */
 function accumulateReflectors(work: Float64Array, norms: Float64Array, n: number): Float64Array {
   const m = new Float64Array(n * n);
@@ -140,12 +156,20 @@ function accumulateReflectors(work: Float64Array, norms: Float64Array, n: number
     const h = norms[i]!;
     if (h === 0) continue;
     const v = i * n;
-    for (let r = 0; r < i; r++) {
-      const rr = r * n;
+    let r = 0;
+    for (; r + 1 < i; r += 2) {
+      const r0 = r * n, r1 = r0 + n;
+      let t0 = 0, t1 = 0;
+      for (let q = 0; q < i; q++) { const vq = work[v + q]!; t0 += m[r0 + q]! * vq; t1 += m[r1 + q]! * vq; }
+      t0 /= h; t1 /= h;
+      for (let q = 0; q < i; q++) { const vq = work[v + q]!; m[r0 + q] -= t0 * vq; m[r1 + q] -= t1 * vq; }
+    }
+    if (r < i) {
+      const r0 = r * n;
       let t = 0;
-      for (let q = 0; q < i; q++) t += m[rr + q]! * work[v + q]!;
+      for (let q = 0; q < i; q++) t += m[r0 + q]! * work[v + q]!;
       t /= h;
-      for (let q = 0; q < i; q++) m[rr + q] -= t * work[v + q]!;
+      for (let q = 0; q < i; q++) m[r0 + q] -= t * work[v + q]!;
     }
   }
   return m;
@@ -162,6 +186,9 @@ function diagonalizeTridiagonal(d: Float64Array, e: Float64Array, basis: Float64
   const eps = Number.EPSILON;
   let shiftTotal = 0;
   let scale = 0;
+  // The rotations of one sweep depend only on d and e, so they are recorded first and applied
+  // to the basis afterwards, two at a time (see applyRotations).
+  const cosines = new Float64Array(n), sines = new Float64Array(n);
   for (let l = 0; l < n; l++) {
     scale = Math.max(scale, Math.abs(d[l]!) + Math.abs(e[l]!));
     // The block l..m is unreduced: find the first negligible coupling at or after l.
@@ -197,8 +224,9 @@ function diagonalizeTridiagonal(d: Float64Array, e: Float64Array, basis: Float64
         c = p / r;
         p = c * d[i]! - s * g;
         d[i + 1] = h + s * (c * g + s * d[i]!);
-        rotateRows(basis, i * n, n, c, s);
+        cosines[i] = c; sines[i] = s;
       }
+      applyRotations(basis, n, l, m, cosines, sines);
       p = -s * s2 * c3 * el1 * e[l]! / dl1;
       e[l] = s * p;
       d[l] = c * p;
@@ -209,13 +237,32 @@ function diagonalizeTridiagonal(d: Float64Array, e: Float64Array, basis: Float64
   }
 }
 
-/** Rows (at, at+n) ← rotation: the pair is adjacent in memory, so this is one sequential pass. */
-function rotateRows(basis: Float64Array, at: number, n: number, c: number, s: number): void {
-  const next = at + n;
-  for (let k = 0; k < n; k++) {
-    const x = basis[at + k]!, y = basis[next + k]!;
-    basis[next + k] = s * x + c * y;
-    basis[at + k] = c * x - s * y;
+/**
+ * Applies the sweep's rotations i = m−1 down to l, rotation i mixing basis rows i and i+1
+ * (adjacent in memory, so each is a sequential pass). Consecutive rotations share a row, so
+ * they go in pairs: rows i+1, i, i−1 are read and written once for two rotations.
+ */
+function applyRotations(basis: Float64Array, n: number, l: number, m: number, cosines: Float64Array, sines: Float64Array): void {
+  let i = m - 1;
+  for (; i - 1 >= l; i -= 2) {
+    const c0 = cosines[i]!, s0 = sines[i]!, c1 = cosines[i - 1]!, s1 = sines[i - 1]!;
+    const below = (i + 1) * n, middle = i * n, above = middle - n;
+    for (let k = 0; k < n; k++) {
+      const x = basis[middle + k]!, y = basis[below + k]!;
+      basis[below + k] = s0 * x + c0 * y;
+      const carried = c0 * x - s0 * y;
+      const z = basis[above + k]!;
+      basis[middle + k] = s1 * z + c1 * carried;
+      basis[above + k] = c1 * z - s1 * carried;
+    }
+  }
+  if (i === l) {
+    const c = cosines[i]!, s = sines[i]!, at = i * n, next = at + n;
+    for (let k = 0; k < n; k++) {
+      const x = basis[at + k]!, y = basis[next + k]!;
+      basis[next + k] = s * x + c * y;
+      basis[at + k] = c * x - s * y;
+    }
   }
 }
 
