@@ -75,7 +75,7 @@ describe('symmetricEigen', () => {
   });
 
   // Regression: before symmetricEigen scaled its input by max|a|, this exact matrix (seed 9,
-  // entries ~1e300) came back as all-NaN values and vectors: the reduction's h = Σx² overflowed.
+  // entries ~1e300) came back as all-NaN values and vectors: an intermediate overflowed.
   it('regression: entries near the overflow and underflow limits give no NaN', () => {
     const big = randomSymmetric(6, 9).map((x) => x * 1e300);
     expectEigenInvariants(big, 6);
