@@ -13,11 +13,12 @@ import { matmulTN } from '../linalg/matmul.js';
 const EPSILON = Number.EPSILON;
 
 /**
- * A negative eigenvalue of magnitude up to `√ε·λ_max` is rounding (a covariance of many
- * samples, or an eigensolver, easily produces −1e-14·λ_max); anything more negative means
- * the matrix is genuinely indefinite, and Belsley's proportions are meaningless for it.
+ * What rounding can explain, relative to the matrix's scale. A negative eigenvalue of magnitude
+ * up to `√ε·λ_max` is rounding (a covariance of many samples, or an eigensolver, easily produces
+ * −1e-14·λ_max); anything more negative means the matrix is genuinely indefinite, and Belsley's
+ * proportions are meaningless for it. Likewise for asymmetry between `M_ij` and `M_ji`.
  */
-const INDEFINITE_TOLERANCE = Math.sqrt(EPSILON);
+const ROUNDING_TOLERANCE = Math.sqrt(EPSILON);
 
 /**
  * Two parameters whose scores differ by less than this are tied, and the lower index wins.
@@ -159,7 +160,7 @@ export function belsleyDiagnostics(m: Float64Array, n: number, options: BelsleyO
   if (!Number.isFinite(lambdaMax) || !Number.isFinite(lambdaMin)) {
     throw new RangeError('belsleyDiagnostics: the eigensolver returned a non-finite eigenvalue');
   }
-  if (lambdaMin < -INDEFINITE_TOLERANCE * Math.max(lambdaMax, 0) || (lambdaMax <= 0 && lambdaMin < 0)) {
+  if (lambdaMin < -ROUNDING_TOLERANCE * Math.max(lambdaMax, 0) || (lambdaMax <= 0 && lambdaMin < 0)) {
     throw new RangeError(
       `belsleyDiagnostics: the matrix is not positive semi-definite (eigenvalue ${lambdaMin} against largest ${lambdaMax})`,
     );
@@ -412,7 +413,7 @@ function symmetrized(m: Float64Array, n: number, caller: string): Float64Array {
     for (let j = i + 1; j < n; j++) {
       const a = m[i * n + j]!;
       const b = m[j * n + i]!;
-      if (Math.abs(a - b) > INDEFINITE_TOLERANCE * largest) {
+      if (Math.abs(a - b) > ROUNDING_TOLERANCE * largest) {
         throw new RangeError(`${caller}: matrix is not symmetric at (${i}, ${j}): ${a} vs ${b}`);
       }
       out[i * n + j] = out[j * n + i] = (a + b) / 2;
@@ -431,7 +432,7 @@ function scaleToUnitDiagonal(a: Float64Array, n: number): void {
   const inverseRoot = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const d = a[j * n + j]!;
-    if (d < -INDEFINITE_TOLERANCE * largestDiagonal) {
+    if (d < -ROUNDING_TOLERANCE * largestDiagonal) {
       throw new RangeError(`belsleyDiagnostics: the matrix is not positive semi-definite (diagonal entry ${j} is ${d})`);
     }
     inverseRoot[j] = d > 0 ? 1 / Math.sqrt(d) : 0;
