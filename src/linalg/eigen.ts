@@ -146,7 +146,7 @@ function tridiagonalize(work: Float64Array, n: number, diagonal: Float64Array, o
  * Qᵀ = H_2·H_3·…·H_{n−1}, built by right-multiplying in that order. Before step i the product
  * only differs from I in its leading (i−1)×(i−1) block, so step i touches an i×i block:
  * t = M·v by row dot products, then M −= t·vᵀ/h row by row (both sequential scans). Rows go
- * in pairs so each load of v feeds two independent sums (a single running sum is bound by
+ * in fours so each load of v feeds four independent sums (a single running sum is bound by
  * the latency of one add per element).
  */
 function accumulateReflectors(work: Float64Array, norms: Float64Array, n: number): Float64Array {
@@ -157,14 +157,20 @@ function accumulateReflectors(work: Float64Array, norms: Float64Array, n: number
     if (h === 0) continue;
     const v = i * n;
     let r = 0;
-    for (; r + 1 < i; r += 2) {
-      const r0 = r * n, r1 = r0 + n;
-      let t0 = 0, t1 = 0;
-      for (let q = 0; q < i; q++) { const vq = work[v + q]!; t0 += m[r0 + q]! * vq; t1 += m[r1 + q]! * vq; }
-      t0 /= h; t1 /= h;
-      for (let q = 0; q < i; q++) { const vq = work[v + q]!; m[r0 + q] -= t0 * vq; m[r1 + q] -= t1 * vq; }
+    for (; r + 3 < i; r += 4) {
+      const r0 = r * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      for (let q = 0; q < i; q++) {
+        const vq = work[v + q]!;
+        t0 += m[r0 + q]! * vq; t1 += m[r1 + q]! * vq; t2 += m[r2 + q]! * vq; t3 += m[r3 + q]! * vq;
+      }
+      t0 /= h; t1 /= h; t2 /= h; t3 /= h;
+      for (let q = 0; q < i; q++) {
+        const vq = work[v + q]!;
+        m[r0 + q] -= t0 * vq; m[r1 + q] -= t1 * vq; m[r2 + q] -= t2 * vq; m[r3 + q] -= t3 * vq;
+      }
     }
-    if (r < i) {
+    for (; r < i; r++) {
       const r0 = r * n;
       let t = 0;
       for (let q = 0; q < i; q++) t += m[r0 + q]! * work[v + q]!;
