@@ -111,7 +111,12 @@ export function minimizeLbfgs(objective: Objective, start: Float64Array, options
       for (let i = 0; i < n; i++) candidate[i] = x[i]! + stepSize * direction[i]!;
       const result = objective(candidate);
       evaluations++;
-      if (Number.isFinite(result.value) && result.value <= value + 1e-4 * stepSize * slope) {
+      const decrease = result.value <= value + 1e-4 * stepSize * slope;
+      // Near the optimum the decrease falls below the rounding of the value itself, and
+      // Armijo's test becomes noise: then accept a step that shrinks the gradient without
+      // raising the value by more than rounding.
+      const withinRounding = result.value <= value + 4 * Number.EPSILON * Math.abs(value);
+      if (Number.isFinite(result.value) && (decrease || (withinRounding && maskedInfinityNorm(result.gradient, mask) < gradientNorm))) {
         accepted = { x: candidate, value: result.value, gradient: freeze(result.gradient.slice()) };
         break;
       }
