@@ -10,6 +10,7 @@ import os from 'node:os';
 const BENCHES: { name: string; load: () => Promise<{ run: () => Promise<void> }> }[] = [
   { name: 'matmul', load: () => import('./matmul.bench.js') },
   { name: 'eigen', load: () => import('./eigen.bench.js') },
+  { name: 'curvature', load: () => import('./curvature.bench.js') },
 ];
 
 async function main(): Promise<void> {
