@@ -1,0 +1,393 @@
+/**
+ * The `prunus-mlp` version 1 model file (INTERFACES.md): a {@link Model} to JSON and back.
+ *
+ * Reading validates every field and every number before a network is built, and each error
+ * names the file and the JSON path of the offending value (`model.json: layers[1].weight[2]
+ * has 15 values, expected 16`), so a hand-edited or foreign file fails with a message that
+ * says what to fix rather than with NaN predictions later.
+ *
+ * Optional fields this module writes and reads back (other readers may ignore them):
+ * - `noiseVariance`: the regression noise variance in standardized target units;
+ * - `training`: free-form training metadata (an object);
+ * - the variational posterior, per layer: `sigma` (`[out][in]`, the weights' σ) and
+ *   `sigmaBias` (`[out]`), plus `posteriorMean` and `posteriorMeanBias` (same shapes) when the
+ *   posterior mean differs from the layer's `weight`/`bias` (it is those otherwise).
+ *   A file has all of them in every layer or in none.
+ *
+ * Numbers are written in JavaScript's shortest round-trip form, so every Float64 survives a
+ * write and a read exactly and a reloaded model predicts bit for bit what the saved one did.
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Standardizer, TargetScaling, Task } from '../data/index.js';
+import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
+import type { Model, Posterior } from './model.js';
+
+/** The `format` field of every model file. */
+export const MODEL_FORMAT = 'prunus-mlp';
+
+/** The one version of {@link MODEL_FORMAT} this module reads and writes. */
+export const MODEL_VERSION = 1;
+
+/** A model file that cannot be read or used; the message names the file and the JSON path. */
+export class ModelFileError extends Error {
+  override name = 'ModelFileError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/** One layer of the file, as written. */
+interface LayerJson {
+  weight: number[][];
+  bias: number[];
+  activation: Activation;
+  weightMask?: number[][];
+  biasMask?: number[];
+  sigma?: number[][];
+  sigmaBias?: number[];
+  posteriorMean?: number[][];
+  posteriorMeanBias?: number[];
+}
+
+/**
+ * The model as a plain JSON-ready object of the `prunus-mlp` v1 format. Masks are included
+ * only when some parameter is pruned; the posterior, noise variance and training metadata
+ * only when the model has them.
+ * @throws {Error} when a parameter (or σ) is not a finite number — JSON could not hold it.
+ */
+export function modelToJson(model: Model): Record<string, unknown> {
+  const net = model.network;
+  const pruned = net.activeCount < net.parameterCount;
+  const posterior = model.posterior;
+  const meanDiffers = posterior !== undefined && posterior.mean.some((v, j) => v !== net.params[j]);
+  net.params.forEach((v, j) => {
+    if (!Number.isFinite(v)) throw new Error(`cannot save the model: parameter ${net.parameterName(j)} is ${v}`);
+  });
+  posterior?.sigma.forEach((v, j) => {
+    if (!Number.isFinite(v)) throw new Error(`cannot save the model: posterior σ of ${net.parameterName(j)} is ${v}`);
+  });
+  posterior?.mean.forEach((v, j) => {
+    if (!Number.isFinite(v)) throw new Error(`cannot save the model: posterior mean of ${net.parameterName(j)} is ${v}`);
+  });
+  const layers = net.layers.map((layer): LayerJson => {
+    const matrix = (values: Float64Array): number[][] =>
+      Array.from({ length: layer.outputs }, (_, r) => Array.from(values.subarray(layer.weightOffset + r * layer.inputs, layer.weightOffset + (r + 1) * layer.inputs)));
+    const vector = (values: Float64Array): number[] => Array.from(values.subarray(layer.biasOffset, layer.biasOffset + layer.outputs));
+    return {
+      weight: matrix(net.params),
+      bias: vector(net.params),
+      activation: layer.activation,
+      ...(pruned ? { weightMask: matrix(net.mask), biasMask: vector(net.mask) } : {}),
+      ...(posterior !== undefined ? { sigma: matrix(posterior.sigma), sigmaBias: vector(posterior.sigma) } : {}),
+      ...(posterior !== undefined && meanDiffers ? { posteriorMean: matrix(posterior.mean), posteriorMeanBias: vector(posterior.mean) } : {}),
+    };
+  });
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    task: model.task,
+    features: [...model.features],
+    target: model.target,
+    classes: model.classes === null ? null : [...model.classes],
+    inputScaling: model.inputScaling === null ? null : { mean: [...model.inputScaling.mean], std: [...model.inputScaling.std] },
+    targetScaling: model.targetScaling === null ? null : { mean: model.targetScaling.mean, std: model.targetScaling.std },
+    layers,
+    ...(model.noiseVariance !== undefined ? { noiseVariance: model.noiseVariance } : {}),
+    ...(model.training !== undefined ? { training: model.training } : {}),
+  };
+}
+
+/**
+ * The model file's text: two-space indented JSON with every array of numbers (a weight row,
+ * a bias, a mean) on one line, so a file stays readable and diffs stay local.
+ */
+export function formatModelFile(model: Model): string {
+  return formatJson(modelToJson(model), '') + '\n';
+}
+
+/**
+ * Writes the model file through a temporary file in the same folder and a rename, so an error
+ * never leaves a half-written model behind.
+ * @throws {ModelFileError} when the file cannot be written (naming the path and the reason).
+ */
+export function writeModelFile(path: string, model: Model): void {
+  const text = formatModelFile(model);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (err) {
+    rmSync(temporary, { force: true });
+    throw new ModelFileError(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** JSON text with arrays of primitives inline and objects and other arrays one entry a line. */
+function formatJson(value: unknown, indent: string): string {
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+    const inner = indent + '  ';
+    return `[\n${value.map((v) => inner + formatJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    const inner = indent + '  ';
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/**
+ * Reads and validates a model file.
+ * @throws {ModelFileError} when the file cannot be read, is not JSON, or is not a valid
+ *   `prunus-mlp` v1 model (see {@link parseModelJson}).
+ */
+export function readModelFile(path: string): Model {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new ModelFileError(`cannot read model ${path}: ${reason}`);
+  }
+  return parseModelJson(text, path);
+}
+
+/**
+ * Parses and validates the text of a model file; `source` (the file name) prefixes every error.
+ *
+ * Checked: `format` is `prunus-mlp` and `version` is 1; `task`; `features` (distinct strings,
+ * as many as the first layer's inputs); `target`; `classes` (classification: distinct strings,
+ * as many as the last layer's outputs; regression: null, with one output); `inputScaling` (null
+ * or finite `mean`/`std` per feature, std > 0); `targetScaling` (classification: null;
+ * regression: null or finite `{mean, std}`, std > 0); every layer's `weight` `[out][in]`
+ * (inputs = the previous layer's outputs), `bias` `[out]`, finite numbers, a known
+ * `activation`, the last one `identity`; optional `weightMask`/`biasMask` of the same shapes
+ * holding 0 or 1, with exactly 0 under every 0; the optional fields listed in the module
+ * comment. Unknown fields are ignored.
+ * @throws {ModelFileError} naming `source` and the JSON path of the first problem.
+ */
+export function parseModelJson(text: string, source: string): Model {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ModelFileError(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return new Reader(source).model(json);
+}
+
+/** What a JSON value is, for messages: `"abc"`, `null`, `an array`, `an object`. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (Array.isArray(value)) return 'an array';
+  if (value !== null && typeof value === 'object') return 'an object';
+  const s = JSON.stringify(value);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+/** Validates the parsed JSON, turning every problem into a {@link ModelFileError}. */
+class Reader {
+  constructor(private readonly source: string) {}
+
+  private fail(path: string, problem: string): never {
+    throw new ModelFileError(`${this.source}: ${path === '' ? '' : `${path} `}${problem}`);
+  }
+
+  private object(value: unknown, path: string): Record<string, unknown> {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) this.fail(path, `is ${describe(value)}, expected an object`);
+    return value as Record<string, unknown>;
+  }
+
+  private array(value: unknown, path: string, length?: number, why = ''): unknown[] {
+    if (!Array.isArray(value)) this.fail(path, `is ${describe(value)}, expected an array`);
+    if (length !== undefined && value.length !== length) this.fail(path, `has ${value.length} values, expected ${length}${why}`);
+    return value;
+  }
+
+  private string(value: unknown, path: string): string {
+    if (typeof value !== 'string') this.fail(path, `is ${describe(value)}, expected a string`);
+    return value;
+  }
+
+  private number(value: unknown, path: string): number {
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(path, `is ${describe(value)}, expected a finite number`);
+    return value;
+  }
+
+  private positive(value: unknown, path: string): number {
+    const v = this.number(value, path);
+    if (!(v > 0)) this.fail(path, `is ${v}, expected a number > 0`);
+    return v;
+  }
+
+  private numbers(value: unknown, path: string, length?: number, why = ''): number[] {
+    return this.array(value, path, length, why).map((v, k) => this.number(v, `${path}[${k}]`));
+  }
+
+  /** An `[rows][columns]` matrix of finite numbers, flattened row-major. */
+  private matrix(value: unknown, path: string, rows: number | undefined, columns: number | undefined, why = ''): { values: number[]; rows: number; columns: number } {
+    const outer = this.array(value, path, rows);
+    if (outer.length === 0) this.fail(path, 'is empty, expected at least one row');
+    const width = columns ?? this.array(outer[0], `${path}[0]`).length;
+    if (width === 0) this.fail(`${path}[0]`, 'is empty, expected at least one value');
+    const values: number[] = [];
+    outer.forEach((row, r) => values.push(...this.numbers(row, `${path}[${r}]`, width, why)));
+    return { values, rows: outer.length, columns: width };
+  }
+
+  private strings(value: unknown, path: string, length?: number, why = ''): string[] {
+    const names = this.array(value, path, length, why).map((v, k) => this.string(v, `${path}[${k}]`));
+    const seen = new Set<string>();
+    names.forEach((name, k) => {
+      if (seen.has(name)) this.fail(`${path}[${k}]`, `repeats ${JSON.stringify(name)}`);
+      seen.add(name);
+    });
+    return names;
+  }
+
+  /** Mask values: each 0 or 1. */
+  private mask(value: unknown, path: string, rows: number, columns: number | undefined): number[] {
+    const entries = columns === undefined ? this.numbers(value, path, rows) : this.matrix(value, path, rows, columns).values;
+    entries.forEach((v, k) => {
+      if (v !== 0 && v !== 1) this.fail(columns === undefined ? `${path}[${k}]` : `${path}[${Math.floor(k / columns)}][${k % columns}]`, `is ${v}, expected 0 or 1`);
+    });
+    return entries;
+  }
+
+  model(json: unknown): Model {
+    const root = this.object(json, '');
+    if (root['format'] !== MODEL_FORMAT) this.fail('format', `is ${describe(root['format'])}, expected "${MODEL_FORMAT}" (not a prunus model file)`);
+    if (root['version'] === undefined) this.fail('version', `is missing, expected ${MODEL_VERSION}`);
+    if (root['version'] !== MODEL_VERSION) {
+      this.fail('', `unsupported version ${describe(root['version'])} of ${MODEL_FORMAT} (this prunus reads version ${MODEL_VERSION})`);
+    }
+    const task = root['task'];
+    if (task !== 'classification' && task !== 'regression') this.fail('task', `is ${describe(task)}, expected "classification" or "regression"`);
+    const features = this.strings(root['features'], 'features');
+    if (features.length === 0) this.fail('features', 'is empty, expected the input column names');
+    const target = this.string(root['target'], 'target');
+
+    // Layers: the sizes chain from the features through every layer.
+    const layersJson = this.array(root['layers'], 'layers');
+    if (layersJson.length === 0) this.fail('layers', 'is empty, expected at least one layer');
+    const sizes = [features.length];
+    const activations: Activation[] = [];
+    const params: number[] = [];
+    const mask: number[] = [];
+    const sigma: number[] = [];
+    const mean: number[] = [];
+    let posteriorLayers = 0;
+    layersJson.forEach((value, l) => {
+      const path = `layers[${l}]`;
+      const layer = this.object(value, path);
+      const inputs = sizes[l]!;
+      const why = l === 0 ? ` (one per feature: features has ${inputs} names)` : ` (the outputs of layers[${l - 1}])`;
+      const weight = this.matrix(layer['weight'], `${path}.weight`, undefined, inputs, why);
+      const outputs = weight.rows;
+      const bias = this.numbers(layer['bias'], `${path}.bias`, outputs, ` (one per row of ${path}.weight)`);
+      const activation = layer['activation'];
+      if (!ACTIVATIONS.includes(activation as Activation)) {
+        this.fail(`${path}.activation`, `is ${describe(activation)}, expected one of ${ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`);
+      }
+      const hasWeightMask = layer['weightMask'] !== undefined;
+      if (hasWeightMask !== (layer['biasMask'] !== undefined)) {
+        this.fail(path, `has ${hasWeightMask ? 'weightMask but no biasMask' : 'biasMask but no weightMask'} (give both or neither)`);
+      }
+      const weightMask = hasWeightMask ? this.mask(layer['weightMask'], `${path}.weightMask`, outputs, inputs) : weight.values.map(() => 1);
+      const biasMask = hasWeightMask ? this.mask(layer['biasMask'], `${path}.biasMask`, outputs, undefined) : bias.map(() => 1);
+      weight.values.forEach((w, k) => {
+        if (weightMask[k] === 0 && w !== 0) {
+          const at = `[${Math.floor(k / inputs)}][${k % inputs}]`;
+          this.fail(`${path}.weight${at}`, `is ${w} but ${path}.weightMask${at} is 0 (a pruned parameter must be exactly 0)`);
+        }
+      });
+      bias.forEach((b, k) => {
+        if (biasMask[k] === 0 && b !== 0) this.fail(`${path}.bias[${k}]`, `is ${b} but ${path}.biasMask[${k}] is 0 (a pruned parameter must be exactly 0)`);
+      });
+      if (layer['sigma'] !== undefined) {
+        posteriorLayers++;
+        sigma.push(...this.nonNegative(this.matrix(layer['sigma'], `${path}.sigma`, outputs, inputs).values, `${path}.sigma`, inputs));
+        sigma.push(...this.nonNegative(this.numbers(layer['sigmaBias'], `${path}.sigmaBias`, outputs), `${path}.sigmaBias`));
+        const hasMean = layer['posteriorMean'] !== undefined || layer['posteriorMeanBias'] !== undefined;
+        mean.push(...(hasMean ? this.matrix(layer['posteriorMean'], `${path}.posteriorMean`, outputs, inputs).values : weight.values));
+        mean.push(...(hasMean ? this.numbers(layer['posteriorMeanBias'], `${path}.posteriorMeanBias`, outputs) : bias));
+      } else if (layer['sigmaBias'] !== undefined || layer['posteriorMean'] !== undefined || layer['posteriorMeanBias'] !== undefined) {
+        this.fail(path, 'has posterior fields but no sigma');
+      }
+      sizes.push(outputs);
+      activations.push(activation as Activation);
+      params.push(...weight.values, ...bias);
+      mask.push(...weightMask, ...biasMask);
+    });
+    const last = layersJson.length - 1;
+    if (activations[last] !== 'identity') {
+      this.fail(`layers[${last}].activation`, `is "${activations[last]}", expected "identity" (the last layer is linear; softmax belongs to the loss)`);
+    }
+    if (posteriorLayers !== 0 && posteriorLayers !== layersJson.length) {
+      this.fail('layers', `has a posterior sigma in ${posteriorLayers} of ${layersJson.length} layers (give it in every layer or none)`);
+    }
+    const outputs = sizes[sizes.length - 1]!;
+
+    let classes: string[] | null = null;
+    if (task === 'classification') {
+      classes = this.strings(root['classes'], 'classes', outputs, ` (one per output of layers[${last}])`);
+      if (classes.length < 2) this.fail('classes', `has ${classes.length} label, expected at least 2`);
+    } else {
+      if (root['classes'] !== null) this.fail('classes', `is ${describe(root['classes'])}, expected null for a regression model`);
+      if (outputs !== 1) this.fail(`layers[${last}].weight`, `has ${outputs} rows, expected 1 (a regression model has one output)`);
+    }
+    const inputScaling = this.inputScaling(root['inputScaling'], features.length);
+    const targetScaling = this.targetScaling(root['targetScaling'], task);
+
+    const noise = root['noiseVariance'];
+    const training = root['training'];
+    const network = new MLP(sizes, activations, Float64Array.from(params), Float64Array.from(mask));
+    const posterior: Posterior | undefined = posteriorLayers > 0 ? { mean: Float64Array.from(mean), sigma: Float64Array.from(sigma) } : undefined;
+    return {
+      network,
+      task,
+      features,
+      target,
+      classes,
+      inputScaling,
+      targetScaling,
+      ...(noise !== undefined ? { noiseVariance: this.positive(noise, 'noiseVariance') } : {}),
+      ...(posterior !== undefined ? { posterior } : {}),
+      ...(training !== undefined ? { training: this.object(training, 'training') } : {}),
+    };
+  }
+
+  private nonNegative(values: number[], path: string, columns?: number): number[] {
+    values.forEach((v, k) => {
+      if (v < 0) this.fail(columns === undefined ? `${path}[${k}]` : `${path}[${Math.floor(k / columns)}][${k % columns}]`, `is ${v}, expected a standard deviation ≥ 0`);
+    });
+    return values;
+  }
+
+  private inputScaling(value: unknown, m: number): Standardizer | null {
+    if (value === null) return null;
+    if (value === undefined) this.fail('inputScaling', 'is missing (null when the inputs are used as they are)');
+    const scaling = this.object(value, 'inputScaling');
+    const why = ` (one per feature: features has ${m} names)`;
+    const mean = this.numbers(scaling['mean'], 'inputScaling.mean', m, why);
+    const std = this.numbers(scaling['std'], 'inputScaling.std', m, why);
+    std.forEach((s, k) => {
+      if (!(s > 0)) this.fail(`inputScaling.std[${k}]`, `is ${s}, expected a number > 0`);
+    });
+    return { mean, std };
+  }
+
+  private targetScaling(value: unknown, task: Task): TargetScaling | null {
+    if (value === null) return null;
+    if (value === undefined) this.fail('targetScaling', `is missing (${task === 'regression' ? '{ "mean", "std" }, or null' : 'null for a classifier'})`);
+    if (task === 'classification') this.fail('targetScaling', `is ${describe(value)}, expected null for a classification model`);
+    const scaling = this.object(value, 'targetScaling');
+    return { mean: this.number(scaling['mean'], 'targetScaling.mean'), std: this.positive(scaling['std'], 'targetScaling.std') };
+  }
+}
