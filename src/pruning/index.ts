@@ -1,0 +1,50 @@
+/**
+ * Relevance methods (METHODS.md §2) behind one interface, plus structured (neuron-level)
+ * scoring and shrinking, and Belsley's diagnostics as pure functions.
+ */
+import { belsleyMethod, type BelsleyMethodOptions } from './belsley-method.js';
+import { obdMethod, type ObdOptions } from './obd.js';
+import { obsMethod, type ObsOptions } from './obs.js';
+import type { RelevanceContext, RelevanceResult } from './relevance.js';
+import { magnitudeMethod, randomMethod } from './simple.js';
+import { variationalMethod } from './variational.js';
+
+export * from './relevance.js';
+export { randomMethod, magnitudeMethod } from './simple.js';
+export { obdMethod, type ObdOptions } from './obd.js';
+export { variationalMethod } from './variational.js';
+export { obsMethod, obsUpdate, type ObsOptions } from './obs.js';
+export { belsleyMethod, trajectorySamples, BELSLEY_MATRICES, type BelsleyMatrix, type BelsleyMethodOptions } from './belsley-method.js';
+export { posteriorCurvature, DENSE_ACTIVE_LIMIT, type DenseCurvature, type PosteriorCurvature } from './dense.js';
+export { neuronGroups, groupScores, removeUnits, type NeuronGroup, type GroupScore, type Aggregation } from './structured.js';
+export { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, type BelsleyDiagnostics, type BelsleyPruneResult } from './belsley.js';
+
+/** Options of any method (each reads its own). */
+export type MethodOptions = ObdOptions & ObsOptions & BelsleyMethodOptions;
+
+/** The four methods of the seed study, in its order. */
+export const SEED_METHODS = ['random', 'obd', 'variational', 'belsley'] as const;
+
+/** Every method by name: the seed's four, then the ones beyond it. */
+export const RELEVANCE_METHODS = {
+  random: randomMethod,
+  obd: obdMethod,
+  variational: variationalMethod,
+  belsley: belsleyMethod,
+  magnitude: magnitudeMethod,
+  obs: obsMethod,
+} as const;
+
+/** A method's name. */
+export type MethodName = keyof typeof RELEVANCE_METHODS;
+
+/** Whether `name` is a known method. */
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(RELEVANCE_METHODS, name);
+}
+
+/** Scores the active parameters with the named method. */
+export function scoreRelevance(name: MethodName, context: RelevanceContext, options: MethodOptions = {}): RelevanceResult {
+  const method = RELEVANCE_METHODS[name] as { score(c: RelevanceContext, o?: MethodOptions): RelevanceResult };
+  return method.score(context, options);
+}

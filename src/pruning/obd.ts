@@ -1,0 +1,51 @@
+/**
+ * Optimal Brain Damage (METHODS §2.2): the saliency s_j = h_jj w_j² / 2, with h_jj the EXACT
+ * diagonal of the Hessian of the summed negative log-likelihood at ŵ. The Gauss-Newton and
+ * Becker-LeCun diagonals are offered as labelled approximations.
+ */
+import { beckerLeCunDiagonal, exactHessianDiagonal, gaussNewtonDiagonal, type CurvatureKind } from '../nn/curvature.js';
+import { resultFromScores, type RelevanceMethod } from './relevance.js';
+
+/** Options of the OBD method. */
+export interface ObdOptions {
+  /** Which diagonal (default `exact`). */
+  readonly curvature?: CurvatureKind;
+}
+
+const LABELS: Record<CurvatureKind, string> = {
+  exact: 'obd (exact Hessian diagonal)',
+  'gauss-newton': 'obd (Gauss-Newton diagonal — approximation)',
+  'becker-lecun': 'obd (Becker-LeCun diagonal — approximation)',
+};
+
+export const obdMethod: RelevanceMethod<ObdOptions> = {
+  name: 'obd',
+  summary: 'Optimal Brain Damage: h_jj·w_j²/2 with the exact Hessian diagonal',
+  score(context, options = {}) {
+    const curvature = options.curvature ?? 'exact';
+    const { network, batch, task } = context;
+    const curvatureOptions = { noiseVariance: context.noiseVariance ?? 1 };
+    const diagonal =
+      curvature === 'exact'
+        ? exactHessianDiagonal(network, batch, task, curvatureOptions)
+        : curvature === 'gauss-newton'
+          ? gaussNewtonDiagonal(network, batch, task, curvatureOptions)
+          : beckerLeCunDiagonal(network, batch, task, curvatureOptions);
+    const active = network.activeIndices();
+    // At a converged minimum the exact diagonal is non-negative; negative entries mean the fit
+    // is not at a minimum, which the user should know (METHODS §2).
+    let negative = 0;
+    for (const j of active) if (diagonal[j]! < 0) negative++;
+    const w = network.params;
+    return resultFromScores(
+      network,
+      {
+        method: 'obd',
+        label: LABELS[curvature],
+        direction: 'low-is-less-relevant',
+        details: { curvature, hessianDiag: diagonal, negativeDiagonalEntries: negative },
+      },
+      (j) => (diagonal[j]! * w[j]! * w[j]!) / 2,
+    );
+  },
+};

@@ -1,0 +1,31 @@
+/**
+ * The two baselines: random removal (METHODS §2.1) and weight magnitude.
+ */
+import { resultFromScores, type RelevanceMethod } from './relevance.js';
+
+/** ξ ~ U(A): every active parameter gets a uniform random score (seeded). */
+export const randomMethod: RelevanceMethod = {
+  name: 'random',
+  summary: 'random removal: ξ drawn uniformly from the active set (seeded)',
+  score(context) {
+    return resultFromScores(
+      context.network,
+      { method: 'random', label: 'random (uniform scores)', direction: 'low-is-less-relevant' },
+      () => context.rng.uniform(),
+    );
+  },
+};
+
+/** |w_j|: the smallest weights go first (a baseline beyond the seed study). */
+export const magnitudeMethod: RelevanceMethod = {
+  name: 'magnitude',
+  summary: 'magnitude |w_j| (baseline beyond the seed study)',
+  score(context) {
+    const w = context.network.params;
+    return resultFromScores(
+      context.network,
+      { method: 'magnitude', label: 'magnitude |w|', direction: 'low-is-less-relevant' },
+      (j) => Math.abs(w[j]!),
+    );
+  },
+};

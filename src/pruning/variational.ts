@@ -1,0 +1,31 @@
+/**
+ * The variational criterion (METHODS §2.3): ξ = argmax q_j(0)/q_j(μ_j). For a Gaussian q_j
+ * the ratio is exp(−μ_j²/(2σ_j²)), so the least relevant parameter has the smallest
+ * signal-to-noise ratio |μ_j|/σ_j. Scores are that ratio.
+ */
+import { resultFromScores, type RelevanceMethod } from './relevance.js';
+
+export const variationalMethod: RelevanceMethod = {
+  name: 'variational',
+  summary: 'variational: smallest signal-to-noise |μ|/σ of the mean-field posterior',
+  score(context) {
+    const posterior = context.posterior;
+    if (posterior === undefined) {
+      throw new Error('variational: needs a variational posterior (train with --variational, or let the command fit one)');
+    }
+    const { mean, sigma } = posterior;
+    const n = context.network.parameterCount;
+    if (mean.length !== n || sigma.length !== n) throw new Error(`variational: the posterior has ${mean.length} means for ${n} parameters`);
+    const densityRatio = new Float64Array(n).fill(Number.NaN);
+    const result = resultFromScores(
+      context.network,
+      { method: 'variational', label: 'variational (signal-to-noise |μ|/σ)', direction: 'low-is-less-relevant' },
+      (j) => {
+        if (!(sigma[j]! > 0)) throw new Error(`variational: σ of parameter ${context.network.parameterName(j)} is ${sigma[j]}, not positive`);
+        densityRatio[j] = Math.exp(-(mean[j]! ** 2) / (2 * sigma[j]! ** 2));
+        return Math.abs(mean[j]!) / sigma[j]!;
+      },
+    );
+    return { ...result, details: { mean, sigma, densityRatio } };
+  },
+};

@@ -1,0 +1,253 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/index.js';
+import { gaussNewtonMatrix } from '../../src/nn/curvature.js';
+import { prepareData } from '../../src/nn/fit.js';
+import { MLP } from '../../src/nn/mlp.js';
+import { fitMap } from '../../src/nn/train.js';
+import { fitVariational } from '../../src/nn/variational.js';
+import {
+  belsleyMethod, obsUpdate, scoreRelevance, principalSubmatrix, DENSE_ACTIVE_LIMIT, type RelevanceContext,
+} from '../../src/pruning/index.js';
+import { Random } from '../../src/random/random.js';
+import { loadFixture } from '../helpers/fixtures.js';
+
+/** A small MAP-trained Wine network with a few parameters pruned: the context every method scores. */
+function trainedContext(seed = 1, hidden = 5): RelevanceContext {
+  const data = prepareData(loadDataset('wine'), { seed });
+  const network = MLP.initialized([13, hidden, 3], ['tanh', 'identity'], new Random(seed));
+  network.prune([3, 20, 40]);
+  fitMap(network, data.train, 'classification', { alpha: 1 });
+  return { network, task: 'classification', batch: data.train, alpha: 1, rng: new Random(seed) };
+}
+
+function expectValidResult(context: RelevanceContext, result: ReturnType<typeof scoreRelevance>): void {
+  const active = Array.from(context.network.activeIndices());
+  expect(result.parameters).toBe(context.network.parameterCount);
+  expect(Array.from(result.order).sort((a, b) => a - b)).toEqual(active);
+  expect(result.leastRelevant).toBe(result.order[0]);
+  for (let j = 0; j < result.parameters; j++) {
+    if (context.network.mask[j] === 0) expect(result.scores[j]).toBeNaN();
+    else expect(Number.isFinite(result.scores[j])).toBe(true);
+  }
+  const sign = result.direction === 'low-is-less-relevant' ? 1 : -1;
+  // After ξ (whose tie-breaking may be the method's own), scores are ordered by relevance.
+  for (let i = 2; i < result.order.length; i++) {
+    expect(sign * (result.scores[result.order[i]!]! - result.scores[result.order[i - 1]!]!)).toBeGreaterThanOrEqual(0);
+  }
+}
+
+describe('OBD', () => {
+  it('scores are h_jj·w_j²/2 with the exact diagonal, which matches the PyTorch fixture', () => {
+    const fixture = loadFixture('wine-13-16-3');
+    const context: RelevanceContext = { network: fixture.net, task: fixture.task, batch: fixture.batch, alpha: 1, rng: new Random(0) };
+    const result = scoreRelevance('obd', context);
+    const h = result.details['hessianDiag'] as Float64Array;
+    const reference = fixture.reference.hessianDiag;
+    const scale = Math.max(...Array.from(reference, Math.abs));
+    for (let j = 0; j < h.length; j++) {
+      expect(Math.abs(h[j]! - reference[j]!)).toBeLessThan(1e-10 * scale);
+      const expected = (h[j]! * fixture.net.params[j]! ** 2) / 2;
+      expect(Math.abs(result.scores[j]! - expected)).toBeLessThanOrEqual(2 * Number.EPSILON * Math.abs(expected));
+    }
+    expect(result.label).toBe('obd (exact Hessian diagonal)');
+    // Untrained weights: the Hessian is indefinite and the count of negative entries is reported.
+    expect(result.details['negativeDiagonalEntries']).toBe(Array.from(h).filter((v) => v < 0).length);
+  });
+
+  it('at a MAP minimum the exact diagonal of the active parameters is non-negative', () => {
+    const context = trainedContext(2);
+    const result = scoreRelevance('obd', context);
+    expect(result.details['negativeDiagonalEntries']).toBe(0);
+    expectValidResult(context, result);
+    expect(scoreRelevance('obd', context, { curvature: 'gauss-newton' }).label).toMatch(/Gauss-Newton diagonal — approximation/);
+  });
+});
+
+describe('variational', () => {
+  it('ranks by |μ|/σ, and the density ratio q(0)/q(μ) is exp(−μ²/2σ²)', () => {
+    const context = trainedContext(3);
+    const fit = fitVariational(context.network, context.batch, 'classification', { epochs: 30, rng: new Random(1) });
+    const result = scoreRelevance('variational', { ...context, posterior: fit.posterior });
+    expectValidResult(context, result);
+    const ratio = result.details['densityRatio'] as Float64Array;
+    for (const j of context.network.activeIndices()) {
+      const { mean, sigma } = fit.posterior;
+      expect(result.scores[j]).toBe(Math.abs(mean[j]!) / sigma[j]!);
+      expect(ratio[j]).toBe(Math.exp(-(mean[j]! ** 2) / (2 * sigma[j]! ** 2)));
+    }
+    // ξ maximizes the density ratio.
+    const xi = result.leastRelevant;
+    for (const j of context.network.activeIndices()) expect(ratio[j]!).toBeLessThanOrEqual(ratio[xi]!);
+  });
+
+  it('refuses to run without a posterior', () => {
+    expect(() => scoreRelevance('variational', trainedContext(1))).toThrow(/needs a variational posterior/);
+  });
+});
+
+describe('random and magnitude', () => {
+  it('random is a seeded uniform permutation of the active set', () => {
+    const context = trainedContext(1);
+    const a = scoreRelevance('random', { ...context, rng: new Random(5) });
+    const b = scoreRelevance('random', { ...context, rng: new Random(5) });
+    const c = scoreRelevance('random', { ...context, rng: new Random(6) });
+    expectValidResult(context, a);
+    expect(Array.from(a.order)).toEqual(Array.from(b.order));
+    expect(Array.from(a.order)).not.toEqual(Array.from(c.order));
+    // Over many seeds, each active parameter is ξ about equally often (chi-square-free check: every one at least once).
+    const seen = new Set<number>();
+    for (let s = 0; s < 2000; s++) seen.add(scoreRelevance('random', { ...context, rng: new Random(s) }).leastRelevant);
+    expect(seen.size).toBe(context.network.activeCount);
+  });
+
+  it('magnitude ranks by |w|', () => {
+    const context = trainedContext(1);
+    const result = scoreRelevance('magnitude', context);
+    expectValidResult(context, result);
+    const active = Array.from(context.network.activeIndices());
+    const smallest = active.reduce((best, j) => (Math.abs(context.network.params[j]!) < Math.abs(context.network.params[best]!) ? j : best));
+    expect(result.leastRelevant).toBe(smallest);
+  });
+});
+
+describe('Optimal Brain Surgeon', () => {
+  it('the update zeroes the removed weight and its quadratic cost equals the saliency (random SPD H)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 2, max: 8 }), (seed, k) => {
+      const rng = new Random(seed);
+      const b = rng.normals(k * k);
+      const h = new Float64Array(k * k);
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+        let s = i === j ? 0.5 : 0;
+        for (let r = 0; r < k; r++) s += b[r * k + i]! * b[r * k + j]!;
+        h[i * k + j] = s;
+      }
+      // H⁻¹ by Gauss-Jordan, independent of the library's inverse.
+      const inverse = invert(h, k);
+      const w = rng.normals(k);
+      const q = rng.int(k);
+      const delta = obsUpdate(inverse, w, q);
+      expect(w[q]! + delta[q]!).toBe(0);
+      const saliency = (w[q]! * w[q]!) / (2 * inverse[q * k + q]!);
+      let quadratic = 0;
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) quadratic += delta[i]! * h[i * k + j]! * delta[j]!;
+      expect(0.5 * quadratic).toBeCloseTo(saliency, 9);
+      // And it is the best such update: any other δw with δw_q = −w_q costs more.
+      const other = delta.map((d, i) => (i === q ? d : d + 0.01 * rng.normal()));
+      let otherCost = 0;
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) otherCost += other[i]! * h[i * k + j]! * other[j]!;
+      expect(0.5 * otherCost).toBeGreaterThanOrEqual(saliency);
+    }), { numRuns: 30 });
+  });
+
+  it('on a trained network: scores are w²/(2[H⁻¹]_qq) with H = G + αI, and the update zeroes ξ', () => {
+    const context = trainedContext(4);
+    const result = scoreRelevance('obs', context);
+    expectValidResult(context, result);
+    expect(result.label).toBe('obs (Gauss-Newton G + αI)');
+    const n = context.network.parameterCount;
+    const active = context.network.activeIndices();
+    const g = principalSubmatrix(gaussNewtonMatrix(context.network, context.batch, 'classification'), n, active);
+    const k = active.length;
+    for (let i = 0; i < k; i++) g[i * k + i]! += context.alpha;
+    const inverse = invert(g, k);
+    active.forEach((j, a) => {
+      expect(result.scores[j]).toBeCloseTo((context.network.params[j]! ** 2) / (2 * inverse[a * k + a]!), 10);
+    });
+    const update = result.details['update'] as Float64Array;
+    expect(context.network.params[result.leastRelevant]! + update[result.leastRelevant]!).toBe(0);
+    for (let j = 0; j < n; j++) if (context.network.mask[j] === 0) expect(update[j]).toBe(0);
+  });
+});
+
+describe('Belsley as a relevance method', () => {
+  it('every matrix source gives labelled, valid diagnostics on a trained network', () => {
+    const context = trainedContext(5, 3);
+    for (const matrix of ['information', 'laplace', 'trajectory'] as const) {
+      const result = belsleyMethod.score({ ...context, rng: new Random(2) }, { matrix });
+      expectValidResult(context, result);
+      expect(result.label).toContain(matrix);
+      expect(result.details['matrix']).toBe(matrix);
+      const k = context.network.activeCount;
+      const proportions = result.details['proportions'] as Float64Array;
+      for (let j = 0; j < k; j++) {
+        let row = 0;
+        for (let c = 0; c < k; c++) {
+          expect(proportions[j * k + c]).toBeGreaterThanOrEqual(0);
+          row += proportions[j * k + c]!;
+        }
+        expect(row).toBeCloseTo(1, 12);
+      }
+    }
+  });
+
+  it('information and laplace are inverse to each other: the same eigenvectors, reciprocal condition ordering', () => {
+    const context = trainedContext(6, 3);
+    const information = belsleyMethod.score(context, { matrix: 'information' });
+    const laplace = belsleyMethod.score(context, { matrix: 'laplace' });
+    const ei = information.details['eigenvalues'] as Float64Array;
+    const el = laplace.details['eigenvalues'] as Float64Array;
+    const k = ei.length;
+    for (let c = 0; c < k; c++) expect(el[c]! * ei[k - 1 - c]!).toBeCloseTo(1, 8);
+  });
+
+  it('samples: the covariance of given parameter samples; a wrong sample width is an error', () => {
+    const context = trainedContext(7, 3);
+    const n = context.network.parameterCount;
+    const rng = new Random(3);
+    const rows = 400;
+    const data = new Float64Array(rows * n);
+    for (let r = 0; r < rows; r++) {
+      const t = rng.normal();
+      for (let j = 0; j < n; j++) data[r * n + j] = context.network.params[j]! + 0.1 * rng.normal();
+      // Make the first two active parameters exactly collinear: one of them must be ξ.
+      const [a, b] = context.network.activeIndices();
+      data[r * n + a!] = t;
+      data[r * n + b!] = 2 * t;
+    }
+    const result = belsleyMethod.score(context, { matrix: 'samples', samples: { rows, data } });
+    const [a, b] = context.network.activeIndices();
+    expect([a, b]).toContain(result.leastRelevant);
+    expect(result.details['exactDependencies']).toBe(1);
+    expect(() => belsleyMethod.score(context, { matrix: 'samples', samples: { rows: 2, data: new Float64Array(5) } })).toThrow(/are not 2 samples of/);
+  });
+
+  it('refuses an active set too large for dense work, saying what to use instead', () => {
+    const network = new MLP([64, 64, 10], ['tanh', 'identity']);
+    expect(network.activeCount).toBeGreaterThan(DENSE_ACTIVE_LIMIT);
+    const batch = prepareData(loadDataset('digits'), { seed: 0 }).train;
+    expect(() => belsleyMethod.score({ network, task: 'classification', batch, alpha: 1, rng: new Random(0) })).toThrow(
+      /limit is 3000\. Use obd, variational or magnitude .* structured/,
+    );
+  });
+});
+
+/** Gauss-Jordan inverse with partial pivoting, for tests only. */
+function invert(a: Float64Array, k: number): Float64Array {
+  const m = a.slice();
+  const inv = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) inv[i * k + i] = 1;
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(m[r * k + c]!) > Math.abs(m[p * k + c]!)) p = r;
+    for (let j = 0; j < k; j++) {
+      [m[c * k + j], m[p * k + j]] = [m[p * k + j]!, m[c * k + j]!];
+      [inv[c * k + j], inv[p * k + j]] = [inv[p * k + j]!, inv[c * k + j]!];
+    }
+    const d = m[c * k + c]!;
+    for (let j = 0; j < k; j++) {
+      m[c * k + j]! /= d;
+      inv[c * k + j]! /= d;
+    }
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = m[r * k + c]!;
+      for (let j = 0; j < k; j++) {
+        m[r * k + j]! -= f * m[c * k + j]!;
+        inv[r * k + j]! -= f * inv[c * k + j]!;
+      }
+    }
+  }
+  return inv;
+}
+
