@@ -41,7 +41,7 @@ describe('removeUnits shrinks the network without changing its function', () => 
       const net = MLP.initialized(sizes, acts, rng);
       for (let j = 0; j < net.parameterCount; j++) if (rng.uniform() < 0.2) net.prune([j]);
       const groups = neuronGroups(net);
-      const chosen = groups.filter((g) => rng.uniform() < 0.3);
+      const chosen = groups.filter(() => rng.uniform() < 0.3);
       // Keep at least one unit per hidden layer.
       const removable = chosen.filter((g) => chosen.filter((c) => c.layer === g.layer).length < sizes[g.layer + 1]!);
       const masked = net.clone();
