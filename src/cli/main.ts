@@ -7,6 +7,8 @@ import { UserError, type Command } from './common.js';
 /** Every command, loaded on demand so `prunus belsley` does not pay for training code. */
 const commands: Record<string, () => Promise<Command>> = {
   belsley: async () => (await import('./belsley.js')).belsleyCommand,
+  train: async () => (await import('./train.js')).trainCommand,
+  predict: async () => (await import('./predict.js')).predictCommand,
 };
 
 const programUsage = (): string =>

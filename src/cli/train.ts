@@ -1,0 +1,259 @@
+/**
+ * `prunus train`: fits an MLP to a data set — the MAP weights to convergence, optionally the
+ * variational posterior — reports its quality and saves it as a `prunus-mlp` v1 model file.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Dataset } from '../data/index.js';
+import { trainOnDataset, type TrainResult } from '../nn/fit.js';
+import type { Metrics } from '../nn/metrics.js';
+import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
+import { formatModelFile } from '../nn/modelfile.js';
+import { parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, type DataFlags } from './data-flags.js';
+import { createProgress } from './progress.js';
+
+const usage = `Usage: prunus train --dataset D --out model.json [--hidden 16[,16]] [--activation tanh] [--epochs E]
+                   [--batch-size B] [--learning-rate R] [--alpha A] [--variational] [--json]
+
+Trains a multilayer perceptron: features (and a regression target) standardized with the
+training rows' statistics, the MAP weights fitted by L-BFGS to a gradient-norm tolerance (after
+optional Adam warm-up epochs), optionally the mean-field variational posterior from there; then
+reports train and test quality and saves the model (prunus-mlp version 1, INTERFACES.md).
+
+Data:
+${DATA_USAGE}
+
+Network and fit:
+  --hidden W[,W...]       hidden layer widths (default 16)
+  --activation A          hidden activation: ${ACTIVATIONS.join(', ')} (default tanh)
+  --alpha A               prior precision α of the MAP fit (default 1)
+  --epochs E              Adam warm-up epochs before L-BFGS (default 0)
+  --batch-size B          warm-up mini-batch size (default 32)
+  --learning-rate R       warm-up learning rate (default 0.01)
+  --variational           also fit the variational posterior (saved as per-layer sigma)
+  --variational-epochs N  epochs of the variational fit (default 600)
+
+Output:
+  --out FILE              where to save the model (required; written atomically)
+  --json                  machine-readable result on stdout
+  --quiet                 no progress on stderr`;
+
+/** The `prunus train` command. */
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train an MLP on a data set and save it as a model file',
+  usage,
+  async run(args: string[]): Promise<number> {
+    const flags = parseFlags(args);
+    checkOutputFolder(flags.out);
+    const { dataset, inference } = loadData(flags.data);
+    if (inference !== null && !flags.json) process.stderr.write(`prunus train: ${inference}\n`);
+
+    const progress = createProgress('prunus train', { quiet: flags.quiet });
+    let result: TrainResult;
+    try {
+      result = trainOnDataset(dataset, {
+        hidden: flags.hidden,
+        activation: flags.activation,
+        seed: flags.data.seed,
+        testFraction: flags.data.testFraction,
+        ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
+        ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+        ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
+        ...(flags.learningRate !== undefined ? { learningRate: flags.learningRate } : {}),
+        ...(flags.variational ? { variational: flags.variationalEpochs === undefined ? true : { epochs: flags.variationalEpochs } } : {}),
+        onProgress: (phase, step, total) => progress.update(step, total, phase),
+      });
+    } finally {
+      progress.done();
+    }
+    writeFileAtomic(flags.out, formatModelFile(result.model));
+
+    const { map } = result;
+    if (!map.converged) {
+      process.stderr.write(
+        `prunus train: warning: the MAP fit did not converge (${map.reason}: largest |gradient| ${formatNumber(map.gradientNorm)} after ${map.iterations} iterations); ` +
+          `curvature-based relevance assumes a minimum — try more --epochs or a larger --alpha\n`,
+      );
+    }
+    if (flags.json) {
+      printJson(resultJson(flags, dataset, inference !== null, result));
+      return 0;
+    }
+    process.stdout.write(summary(flags, dataset, result).join('\n') + '\n');
+    return 0;
+  },
+};
+
+interface Flags {
+  readonly data: DataFlags;
+  readonly hidden: number[];
+  readonly activation: Activation;
+  readonly alpha?: number;
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly variational: boolean;
+  readonly variationalEpochs?: number;
+  readonly out: string;
+  readonly json: boolean;
+  readonly quiet: boolean;
+}
+
+function parseFlags(args: string[]): Flags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        ...DATA_OPTIONS,
+        hidden: { type: 'string' },
+        activation: { type: 'string' },
+        alpha: { type: 'string' },
+        epochs: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'learning-rate': { type: 'string' },
+        variational: { type: 'boolean', default: false },
+        'variational-epochs': { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UserError(err instanceof Error ? err.message : String(err));
+  }
+  const data = parseDataFlags(values);
+  if (values.out === undefined || values.out.trim() === '') throw new UserError('--out FILE is required (where to save the trained model)');
+  const activation = values.activation ?? 'tanh';
+  if (!ACTIVATIONS.includes(activation as Activation)) {
+    throw new UserError(`--activation: "${activation}" is not an activation (one of: ${ACTIVATIONS.join(', ')})`);
+  }
+  const optional = (flag: string, text: string | undefined, range: Parameters<typeof parseNumberFlag>[3]): number | undefined =>
+    text === undefined ? undefined : parseNumberFlag(flag, text, 0, range);
+  const alpha = optional('alpha', values.alpha, { min: 0 });
+  const epochs = optional('epochs', values.epochs, { min: 0, integer: true });
+  const batchSize = optional('batch-size', values['batch-size'], { min: 1, integer: true });
+  const learningRate = optional('learning-rate', values['learning-rate'], { min: Number.MIN_VALUE });
+  const variationalEpochs = optional('variational-epochs', values['variational-epochs'], { min: 1, integer: true });
+  if (variationalEpochs !== undefined && !values.variational) throw new UserError('--variational-epochs needs --variational');
+  return {
+    data,
+    hidden: parseHidden(values.hidden),
+    activation: activation as Activation,
+    ...(alpha !== undefined ? { alpha } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(learningRate !== undefined ? { learningRate } : {}),
+    variational: values.variational,
+    ...(variationalEpochs !== undefined ? { variationalEpochs } : {}),
+    out: values.out,
+    json: values.json,
+    quiet: values.quiet,
+  };
+}
+
+/**
+ * `--hidden 16,8` → [16, 8]: comma-separated positive integers, one per hidden layer.
+ * @throws {UserError} naming the entry that is not one.
+ */
+export function parseHidden(text: string | undefined): number[] {
+  if (text === undefined) return [16];
+  const entries = text.split(',');
+  return entries.map((entry, k) => {
+    const t = entry.trim();
+    const width = Number(t);
+    if (!/^\d+$/.test(t) || !Number.isSafeInteger(width) || width < 1) {
+      const which = entries.length > 1 ? `entry ${k + 1} ` : '';
+      throw new UserError(`--hidden: ${which}"${entry}" is not a positive integer (widths of the hidden layers, e.g. --hidden 16,8)`);
+    }
+    return width;
+  });
+}
+
+/** Fails before any training when the model could not be saved where asked. */
+function checkOutputFolder(out: string): void {
+  const folder = dirname(out);
+  if (!existsSync(folder)) throw new UserError(`--out: the folder ${folder} does not exist`);
+  if (!statSync(folder).isDirectory()) throw new UserError(`--out: ${folder} is not a folder`);
+  if (existsSync(out) && statSync(out).isDirectory()) throw new UserError(`--out: ${out} is a folder, not a file`);
+}
+
+function architecture(result: TrainResult): number[] {
+  return [...result.model.network.sizes];
+}
+
+function resultJson(flags: Flags, dataset: Dataset, taskInferred: boolean, result: TrainResult): Record<string, unknown> {
+  const { map, variational, model } = result;
+  return {
+    dataset: flags.data.dataset,
+    task: dataset.task,
+    taskInferred,
+    target: dataset.target,
+    classes: dataset.classes,
+    rows: { train: result.data.trainRows.length, test: result.data.testRows.length, dropped: dataset.droppedRows },
+    architecture: architecture(result),
+    activation: flags.activation,
+    parameters: model.network.parameterCount,
+    seed: flags.data.seed,
+    testFraction: flags.data.testFraction,
+    map: {
+      converged: map.converged,
+      gradientNorm: map.gradientNorm,
+      iterations: map.iterations,
+      reason: map.reason,
+      objective: map.objective,
+      alpha: map.alpha,
+    },
+    variational:
+      variational === null
+        ? null
+        : {
+            prior: variational.prior,
+            alpha: variational.alpha,
+            epochs: variational.history.length,
+            elbo: variational.history.at(-1) ?? null,
+            ...(dataset.task === 'regression' ? { noiseVariance: variational.noiseVariance } : {}),
+          },
+    ...(dataset.task === 'regression' ? { noiseVariance: model.noiseVariance ?? null } : {}),
+    train: result.train,
+    test: result.test,
+    out: flags.out,
+  };
+}
+
+function summary(flags: Flags, dataset: Dataset, result: TrainResult): string[] {
+  const { map, variational, model } = result;
+  const kind = dataset.task === 'classification' ? `classification (${dataset.classes!.length} classes)` : 'regression';
+  const dropped = dataset.droppedRows > 0 ? `, ${dataset.droppedRows} rows with missing values dropped` : '';
+  const lines = [
+    `data: ${flags.data.dataset}, ${dataset.n} rows × ${dataset.m} features, target "${dataset.target}", ${kind}${dropped}`,
+    `split: ${result.data.trainRows.length} train / ${result.data.testRows.length} test rows (seed ${flags.data.seed})`,
+    `network: ${architecture(result).join('-')}, ${flags.activation}, ${model.network.parameterCount} parameters`,
+    `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} (${map.reason}) after ${map.iterations} L-BFGS iterations, largest |gradient| ${formatNumber(map.gradientNorm)}, α = ${formatNumber(map.alpha)}`,
+  ];
+  if (variational !== null) {
+    const alpha = [...new Set(variational.alpha)].map(formatNumber).join(', ');
+    lines.push(`variational fit: ${variational.history.length} epochs, ${variational.prior} prior α = ${alpha}, final ELBO ${formatNumber(variational.history.at(-1) ?? NaN)}`);
+  }
+  lines.push(`train: ${formatMetrics(result.train)}`);
+  lines.push(`test:  ${formatMetrics(result.test)}`);
+  lines.push(`saved to ${flags.out}`);
+  return lines;
+}
+
+/** `accuracy 0.978` or `rmse 3.12, r2 0.871`. */
+function formatMetrics(metrics: Metrics): string {
+  return 'accuracy' in metrics ? `accuracy ${metrics.accuracy.toFixed(3)}` : `rmse ${formatNumber(metrics.rmse)}, r2 ${metrics.r2.toFixed(3)}`;
+}
+
+function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1e5 || a < 1e-3 ? x.toExponential(2) : Number(x.toPrecision(4)).toString();
+}

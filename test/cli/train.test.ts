@@ -1,0 +1,191 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { readModelFile } from '../../src/nn/modelfile.js';
+
+/** Runs `prunus ARGS` in-process, capturing stdout and stderr. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'prunus-train-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+/** Writes a file into the test folder and returns its path. */
+function file(name: string, text: string): string {
+  const path = join(folder, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** Expects exit 1 and exactly one stderr line containing every fragment. */
+async function expectError(args: string[], ...fragments: string[]): Promise<string> {
+  const { code, stdout, stderr } = await run(args);
+  expect(code).toBe(1);
+  expect(stdout).toBe('');
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]!.startsWith('prunus train: ')).toBe(true);
+  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
+  return lines[0]!;
+}
+
+interface TrainJson {
+  dataset: string;
+  task: string;
+  taskInferred: boolean;
+  target: string;
+  classes: string[] | null;
+  rows: { train: number; test: number; dropped: number };
+  architecture: number[];
+  parameters: number;
+  map: { converged: boolean; gradientNorm: number; iterations: number };
+  variational: { prior: string; alpha: number[]; epochs: number; elbo: number } | null;
+  train: { accuracy?: number; rmse?: number; r2?: number };
+  test: { accuracy?: number; rmse?: number; r2?: number };
+  out: string;
+}
+
+describe('prunus train', () => {
+  it('--json on Wine: test accuracy, architecture, a model file that reads back', async () => {
+    const out = join(folder, 'wine.json');
+    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '8', '--out', out, '--json']);
+    expect(code).toBe(0);
+    expect(stderr).toBe(''); // --json: the inferred task is in the result, not on stderr; fast runs show no progress
+    const result = JSON.parse(stdout) as TrainJson;
+    expect(result.dataset).toBe('wine');
+    expect(result.task).toBe('classification');
+    expect(result.taskInferred).toBe(true);
+    expect(result.classes).toEqual(['0', '1', '2']);
+    expect(result.architecture).toEqual([13, 8, 3]);
+    expect(result.parameters).toBe(8 * 14 + 3 * 9);
+    expect(result.rows.train + result.rows.test).toBe(178);
+    expect(result.map.converged).toBe(true);
+    expect(result.map.gradientNorm).toBeLessThan(1e-5);
+    expect(result.variational).toBeNull();
+    expect(result.test.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(result.train.accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(result.out).toBe(out);
+    const model = readModelFile(out);
+    expect(model.network.sizes).toEqual([13, 8, 3]);
+    expect(model.features).toHaveLength(13);
+    expect(model.training).toMatchObject({ seed: 0, hidden: [8], activation: 'tanh' });
+    expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('human output: a summary on stdout, the inferred task on stderr', async () => {
+    const out = join(folder, 'wine-human.json');
+    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '4', '--out', out]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('prunus train: task inferred: classification (target "class" has 3 distinct integer values; --task regression to override)\n');
+    expect(stdout).toContain('network: 13-4-3, tanh, 71 parameters');
+    expect(stdout).toContain('MAP fit: converged');
+    expect(stdout).toMatch(/test: {2}accuracy 0\.9\d\d/);
+    expect(stdout).toContain(`saved to ${out}`);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('a regression CSV with --task, --target and --variational', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => {
+      const a = Math.sin(i);
+      const b = Math.cos(3 * i);
+      return `${i % 7},${a.toFixed(4)},${b.toFixed(4)},${(2 * a - b + 0.01 * (i % 3)).toFixed(4)}`;
+    });
+    const path = file('reg.csv', `k,a,b,y\n${rows.join('\n')}\n`);
+    const out = join(folder, 'reg.json');
+    const { code, stdout } = await run([
+      'train', '--dataset', path, '--target', 'y', '--task', 'regression', '--hidden', '3', '--variational', '--variational-epochs', '20',
+      '--seed', '2', '--test-fraction', '0.2', '--out', out, '--json',
+    ]);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as TrainJson;
+    expect(result.task).toBe('regression');
+    expect(result.taskInferred).toBe(false);
+    expect(result.rows).toEqual({ train: 48, test: 12, dropped: 0 });
+    expect(result.test.rmse).toBeGreaterThan(0);
+    expect(result.test.r2).toBeGreaterThan(0.5);
+    expect(result.variational).toMatchObject({ prior: 'global', epochs: 20 });
+    const model = readModelFile(out);
+    expect(model.posterior).toBeDefined();
+    expect(model.targetScaling).not.toBeNull();
+  });
+
+  describe('bad input: exit 1, one line naming the problem', () => {
+    const out = (): string => join(folder, 'never.json');
+
+    it('missing --out', async () => {
+      await expectError(['train', '--dataset', 'wine'], '--out FILE is required');
+    });
+    it('missing --dataset', async () => {
+      await expectError(['train', '--out', out()], '--dataset NAME|PATH is required');
+    });
+    it('unknown dataset path', async () => {
+      await expectError(['train', '--dataset', join(folder, 'nope.csv'), '--out', out()], `cannot read ${join(folder, 'nope.csv')}: no such file`);
+    });
+    it('unknown --target', async () => {
+      await expectError(['train', '--dataset', 'wine', '--target', 'colour', '--out', out()], 'wine.csv: no column "colour"');
+    });
+    it('ragged CSV', async () => {
+      const path = file('ragged.csv', 'a,b,y\n1,2,0\n3,4\n5,6,1\n');
+      await expectError(['train', '--dataset', path, '--out', out()], `${path} line 3: expected 3 fields (as in the header), found 2`);
+    });
+    it('non-numeric cell', async () => {
+      const path = file('text.csv', 'a,b,y\n1,2,0\n3,four,1\n5,6,1\n');
+      await expectError(['train', '--dataset', path, '--out', out()], `${path} line 3, column "b": "four" is not a number`);
+    });
+    it('--hidden with a bad entry', async () => {
+      await expectError(['train', '--dataset', 'wine', '--hidden', '16,x', '--out', out()], '--hidden: entry 2 "x" is not a positive integer');
+      await expectError(['train', '--dataset', 'wine', '--hidden', '0', '--out', out()], '--hidden: "0" is not a positive integer');
+    });
+    it('unknown activation, task, flag; bad numbers', async () => {
+      await expectError(['train', '--dataset', 'wine', '--activation', 'gelu', '--out', out()], '--activation: "gelu" is not an activation');
+      await expectError(['train', '--dataset', 'wine', '--task', 'ranking', '--out', out()], '--task: "ranking" is not a task');
+      await expectError(['train', '--dataset', 'wine', '--colour', 'red', '--out', out()], "Unknown option '--colour'");
+      await expectError(['train', '--dataset', 'wine', '--epochs', '2.5', '--out', out()], '--epochs: "2.5" is not an integer');
+      await expectError(['train', '--dataset', 'wine', '--test-fraction', '1', '--out', out()], '--test-fraction: 1 is not strictly between 0 and 1');
+      await expectError(['train', '--dataset', 'wine', '--variational-epochs', '5', '--out', out()], '--variational-epochs needs --variational');
+    });
+    it('none of them left a model file behind', () => {
+      expect(existsSync(out())).toBe(false);
+    });
+  });
+
+  it('an output folder that does not exist fails before training and leaves nothing behind', async () => {
+    const missing = join(folder, 'missing-folder');
+    await expectError(['train', '--dataset', 'wine', '--out', join(missing, 'model.json')], `--out: the folder ${missing} does not exist`);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('a failed write (the target is a folder) leaves no temporary file', async () => {
+    const target = join(folder, 'is-a-folder');
+    mkdirSync(target);
+    await expectError(['train', '--dataset', 'wine', '--out', target], `--out: ${target} is a folder, not a file`);
+    expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a data error after the output was chosen leaves no file', async () => {
+    const path = file('one-class.csv', 'a,y\n1,0\n2,0\n3,0\n');
+    const modelPath = join(folder, 'one-class.json');
+    await expectError(['train', '--dataset', path, '--out', modelPath], 'has only one class');
+    expect(existsSync(modelPath)).toBe(false);
+    expect(readFileSync(path, 'utf8')).toContain('a,y');
+  });
+});
