@@ -4,7 +4,7 @@
  * Nothing is shown during the first second, so quick runs stay silent. On a terminal a bar is
  * redrawn in place with `\r` (at most ten times a second) and erased when the work is done; in
  * a log (stderr not a TTY) a plain line is printed at most every 10% of a phase or every 5
- * seconds, so CI logs stay short. `quiet` turns it all off.
+ * seconds (and at its end), so CI logs stay short. `quiet` turns it all off.
  */
 
 /** Options of {@link createProgress}; the defaults are the process's stderr and clock. */
@@ -73,7 +73,9 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
         drawn = line.length;
         return;
       }
-      if (fraction - lastFraction < 0.1 && t - lastDraw < 5000) return;
+      // A phase that printed a line also prints its end, so a log shows it finished.
+      const finished = step >= total && lastFraction >= 0 && lastFraction < 1;
+      if (!finished && fraction - lastFraction < 0.1 && t - lastDraw < 5000) return;
       lastDraw = t;
       lastFraction = fraction;
       stream.write(`${name}: ${counts} (${(fraction * 100).toFixed(0)}%, ${elapsed(t)})\n`);
