@@ -9,17 +9,21 @@ const commands: Record<string, () => Promise<Command>> = {
   belsley: async () => (await import('./belsley.js')).belsleyCommand,
   train: async () => (await import('./train.js')).trainCommand,
   predict: async () => (await import('./predict.js')).predictCommand,
+  relevance: async () => (await import('./relevance.js')).relevanceCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
 };
 
-const programUsage = (): string =>
-  [
+async function programUsage(): Promise<string> {
+  const loaded = await Promise.all(Object.values(commands).map((load) => load()));
+  return [
     'prunus — find the optimal structure of a neural network by pruning it.',
     '',
     'Usage: prunus COMMAND [options]   (prunus COMMAND --help for its options)',
     '',
     'Commands:',
-    ...Object.keys(commands).map((name) => `  ${name}`),
+    ...loaded.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`),
   ].join('\n');
+}
 
 /**
  * Runs the program on its arguments (without `node` and the script path).
@@ -28,7 +32,7 @@ const programUsage = (): string =>
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(programUsage() + '\n');
+    process.stdout.write((await programUsage()) + '\n');
     return name === undefined ? 2 : 0;
   }
   const load = commands[name];

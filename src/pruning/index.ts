@@ -5,6 +5,7 @@
 import { belsleyMethod, type BelsleyMethodOptions } from './belsley-method.js';
 import { obdMethod, type ObdOptions } from './obd.js';
 import { obsMethod, type ObsOptions } from './obs.js';
+import type { CurvatureKind } from '../nn/curvature.js';
 import type { RelevanceContext, RelevanceResult } from './relevance.js';
 import { magnitudeMethod, randomMethod } from './simple.js';
 import { variationalMethod } from './variational.js';
@@ -19,8 +20,8 @@ export { posteriorCurvature, DENSE_ACTIVE_LIMIT, type DenseCurvature, type Poste
 export { neuronGroups, groupScores, removeUnits, type NeuronGroup, type GroupScore, type Aggregation } from './structured.js';
 export { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, type BelsleyDiagnostics, type BelsleyPruneResult } from './belsley.js';
 
-/** Options of any method (each reads its own). */
-export type MethodOptions = ObdOptions & ObsOptions & BelsleyMethodOptions;
+/** Options of any method (each reads its own); `curvature` is any kind, checked per method. */
+export type MethodOptions = Omit<ObdOptions & ObsOptions & BelsleyMethodOptions, 'curvature'> & { readonly curvature?: CurvatureKind };
 
 /** The four methods of the seed study, in its order. */
 export const SEED_METHODS = ['random', 'obd', 'variational', 'belsley'] as const;
@@ -45,6 +46,9 @@ export function isMethodName(name: string): name is MethodName {
 
 /** Scores the active parameters with the named method. */
 export function scoreRelevance(name: MethodName, context: RelevanceContext, options: MethodOptions = {}): RelevanceResult {
+  if (options.curvature === 'becker-lecun' && name !== 'obd') {
+    throw new Error(`${name}: the Becker-LeCun curvature is only a diagonal; use gauss-newton or exact`);
+  }
   const method = RELEVANCE_METHODS[name] as { score(c: RelevanceContext, o?: MethodOptions): RelevanceResult };
   return method.score(context, options);
 }

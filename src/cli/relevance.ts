@@ -1,0 +1,212 @@
+/**
+ * `prunus relevance`: per-parameter relevance scores of a trained model by one method
+ * (INTERFACES.md), with every intermediate in `--json`.
+ */
+import { parseArgs } from 'node:util';
+import { readCsvFile, toFeatureTable } from '../data/csv.js';
+import { batchForModel } from '../nn/fit.js';
+import type { Model } from '../nn/model.js';
+import { readModelFile } from '../nn/modelfile.js';
+import { fitVariational } from '../nn/variational.js';
+import {
+  BELSLEY_MATRICES, groupScores, isMethodName, RELEVANCE_METHODS, scoreRelevance,
+  type BelsleyMatrix, type MethodOptions, type RelevanceResult,
+} from '../pruning/index.js';
+import { Random } from '../random/random.js';
+import { parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags } from './data-flags.js';
+import { createProgress } from './progress.js';
+
+const CURVATURES = ['exact', 'gauss-newton', 'becker-lecun'] as const;
+
+const usage = `Usage: prunus relevance --model M --dataset D --method METHOD [options] [--json]
+
+Scores every active parameter of a trained model (METHODS.md §2); the least relevant first.
+The curvature is that of the negative log-likelihood summed over ALL rows of the given data
+(classification: cross-entropy; regression: ½ Σ (y_std − f)², unit noise), at the model's weights.
+
+Methods:
+${Object.values(RELEVANCE_METHODS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join('\n')}
+
+Options:
+  --model M               a prunus-mlp model file
+${DATA_USAGE}
+  --method METHOD         one of ${Object.keys(RELEVANCE_METHODS).join(', ')}
+  --curvature C           obd: exact (default), gauss-newton or becker-lecun (approximations, labelled);
+                          belsley/obs: gauss-newton (default) or exact
+  --matrix M              belsley: ${BELSLEY_MATRICES.join(', ')} (default information)
+  --samples FILE.csv      belsley --matrix samples: rows are samples of the parameter vector
+  --scale                 belsley: scale the matrix to unit diagonal first
+  --alpha A               prior precision for H + αI (default: the model's, else 1)
+  --structured            also score hidden units (sum of their parameters' scores)
+  --top K                 rows shown in the table (default 10)
+  --quiet                 no progress on stderr
+  --json                  machine-readable result on stdout`;
+
+/** The `prunus relevance` command. */
+export const relevanceCommand: Command = {
+  name: 'relevance',
+  summary: 'per-parameter relevance scores of a trained model (random, obd, variational, belsley, magnitude, obs)',
+  usage,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        ...DATA_OPTIONS,
+        model: { type: 'string' },
+        method: { type: 'string' },
+        curvature: { type: 'string' },
+        matrix: { type: 'string' },
+        samples: { type: 'string' },
+        scale: { type: 'boolean', default: false },
+        alpha: { type: 'string' },
+        structured: { type: 'boolean', default: false },
+        top: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.model === undefined) throw new UserError('--model M is required (a prunus-mlp model file)');
+    const method = values.method;
+    if (method === undefined || !isMethodName(method)) {
+      throw new UserError(`--method: ${method === undefined ? 'required' : `"${method}" is not a method`} (one of ${Object.keys(RELEVANCE_METHODS).join(', ')})`);
+    }
+    const model = readModelFile(values.model);
+    const flags = parseDataFlags({ ...values, target: values.target ?? model.target, task: values.task ?? model.task });
+    const { dataset } = loadData(flags);
+    const batch = batchForModel(model, dataset);
+    const options = methodOptions(method, values, model);
+    const alpha = parseNumberFlag('alpha', values.alpha, modelAlpha(model), { min: 0 });
+    const top = parseNumberFlag('top', values.top, 10, { min: 1, integer: true });
+    const progress = createProgress('prunus relevance', { quiet: values.quiet || values.json });
+    const rng = new Random(flags.seed);
+    let posterior = model.posterior;
+    let posteriorNote: string | null = null;
+    try {
+      if (method === 'variational' && posterior === undefined) {
+        const fit = fitVariational(model.network, batch, model.task, {
+          rng: rng.fork(),
+          ...(model.task === 'regression' && model.noiseVariance !== undefined ? { noiseVariance: model.noiseVariance } : {}),
+          onEpoch: (e, total) => progress.update(e, total, 'variational fit'),
+        });
+        posterior = fit.posterior;
+        posteriorNote = `the model has no variational posterior: fitted one now on the given data (${fit.history.length} epochs, μ from the model's weights, prior ${fit.prior})`;
+      }
+    } finally {
+      progress.done();
+    }
+    if (posteriorNote !== null && !values.json) process.stderr.write(`note: ${posteriorNote}\n`);
+    const result = scoreRelevance(
+      method,
+      { network: model.network, task: model.task, batch, alpha, noiseVariance: 1, rng, ...(posterior ? { posterior } : {}) },
+      options,
+    );
+    const groups = values.structured ? groupScores(model.network, result) : null;
+    if (values.json) {
+      printJson(resultJson(model, result, groups, posteriorNote, batch.rows, alpha));
+      return 0;
+    }
+    process.stdout.write(humanReport(model, result, groups, top, batch.rows) + '\n');
+    return 0;
+  },
+};
+
+/** The method's options from the flags, rejecting flags that do not apply. */
+function methodOptions(method: string, values: { curvature?: string | undefined; matrix?: string | undefined; samples?: string | undefined; scale?: boolean | undefined }, model: Model): MethodOptions {
+  const curvature = values.curvature;
+  if (curvature !== undefined && !(CURVATURES as readonly string[]).includes(curvature)) {
+    throw new UserError(`--curvature: "${curvature}" is not one of ${CURVATURES.join(', ')}`);
+  }
+  if (curvature !== undefined && !['obd', 'obs', 'belsley'].includes(method)) throw new UserError(`--curvature applies to obd, obs and belsley, not ${method}`);
+  if (curvature === 'becker-lecun' && method !== 'obd') throw new UserError('--curvature becker-lecun is a diagonal: it applies to obd only');
+  const matrix = values.matrix;
+  if (matrix !== undefined && method !== 'belsley') throw new UserError(`--matrix applies to belsley, not ${method}`);
+  if (matrix !== undefined && !(BELSLEY_MATRICES as readonly string[]).includes(matrix)) {
+    throw new UserError(`--matrix: "${matrix}" is not one of ${BELSLEY_MATRICES.join(', ')}`);
+  }
+  const options: { -readonly [K in keyof MethodOptions]: MethodOptions[K] } = {};
+  if (curvature !== undefined) options.curvature = curvature as (typeof CURVATURES)[number];
+  if (matrix !== undefined) options.matrix = matrix as BelsleyMatrix;
+  if (values.scale === true) options.scale = true;
+  if (matrix === 'samples') {
+    if (values.samples === undefined) throw new UserError('--matrix samples needs --samples FILE.csv (rows are samples of the parameter vector)');
+    const table = toFeatureTable(readCsvFile(values.samples), { target: null });
+    const n = model.network.parameterCount;
+    if (table.m !== n) throw new UserError(`${values.samples}: ${table.m} columns, but the model has ${n} parameters (one column each, canonical order)`);
+    options.samples = { rows: table.n, data: table.x };
+  } else if (values.samples !== undefined) {
+    throw new UserError('--samples applies to --method belsley --matrix samples');
+  }
+  return options;
+}
+
+/** The prior precision the model was trained with, if it says. */
+function modelAlpha(model: Model): number {
+  const alpha = model.training?.['alpha'];
+  return typeof alpha === 'number' && alpha >= 0 ? alpha : 1;
+}
+
+function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, note: string | null, rows: number, alpha: number): Record<string, unknown> {
+  const { hessianDiag, ...details } = result.details as Record<string, unknown>;
+  return {
+    method: result.method,
+    label: result.label,
+    parameters: result.parameters,
+    active: model.network.activeCount,
+    rows,
+    alpha,
+    direction: result.direction,
+    scores: Array.from(result.scores, (s) => (Number.isNaN(s) ? null : s)),
+    order: Array.from(result.order),
+    leastRelevant: result.leastRelevant,
+    leastRelevantName: model.network.parameterName(result.leastRelevant),
+    ...(hessianDiag !== undefined ? { hessianDiag } : {}),
+    details,
+    ...(groups !== null
+      ? { structured: groups.map((g) => ({ unit: g.group.name, layer: g.group.layer, index: g.group.unit, score: g.score, activeParameters: g.active })) }
+      : {}),
+    ...(note !== null ? { note } : {}),
+  };
+}
+
+function formatScore(v: number): string {
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
+}
+
+function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, top: number, rows: number): string {
+  const net = model.network;
+  const lines: string[] = [];
+  lines.push(`${result.label}`);
+  lines.push(`${net.sizes.join('-')} network, ${net.activeCount} of ${net.parameterCount} parameters active, curvature over ${rows} rows`);
+  const details = result.details as Record<string, unknown>;
+  if (typeof details['negativeDiagonalEntries'] === 'number' && details['negativeDiagonalEntries'] > 0) {
+    lines.push(`warning: ${details['negativeDiagonalEntries']} negative Hessian diagonal entries: the model is not at a minimum (not converged)`);
+  }
+  if (details['conditionIndices'] instanceof Float64Array) {
+    const eta = details['conditionIndices'];
+    const largest = eta[eta.length - 1]!;
+    lines.push(`condition indices: largest ${Number.isFinite(largest) ? largest.toExponential(3) : '∞'}, ${details['exactDependencies']} exact dependencies`);
+  }
+  lines.push('');
+  const extra = result.method === 'obd' ? 'h_jj' : result.method === 'variational' ? 'μ / σ' : '';
+  lines.push(`rank  parameter        index  ${'score'.padStart(12)}  ${'weight'.padStart(10)}  ${extra}`);
+  Array.from(result.order.subarray(0, top)).forEach((j, rank) => {
+    let more = '';
+    if (result.method === 'obd') more = formatScore((details['hessianDiag'] as Float64Array)[j]!);
+    if (result.method === 'variational') {
+      more = `${formatScore((details['mean'] as Float64Array)[j]!)} / ${formatScore((details['sigma'] as Float64Array)[j]!)}`;
+    }
+    lines.push(
+      `${String(rank + 1).padStart(4)}  ${net.parameterName(j).padEnd(15)}  ${String(j).padStart(5)}  ${formatScore(result.scores[j]!).padStart(12)}  ${formatScore(net.params[j]!).padStart(10)}  ${more}`,
+    );
+  });
+  if (result.order.length > top) lines.push(`  … ${result.order.length - top} more (--top K, or --json for all)`);
+  if (groups !== null) {
+    lines.push('');
+    lines.push('hidden units, least relevant first (sum of their parameters’ scores):');
+    for (const g of groups.slice(0, top)) lines.push(`  ${g.group.name.padEnd(8)} ${formatScore(g.score).padStart(12)}  (${g.active} active parameters)`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/index.js';
+import { exactHessianDiagonal } from '../../src/nn/curvature.js';
+import { batchForModel, trainOnDataset } from '../../src/nn/fit.js';
+import { writeModelFile } from '../../src/nn/modelfile.js';
+import { expectCliError, runCli } from '../helpers/cli.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'prunus-relevance-'));
+const wineModel = join(folder, 'wine.json');
+const bostonModel = join(folder, 'boston.json');
+const pruned = [0, 7, 30];
+
+beforeAll(() => {
+  const wine = trainOnDataset(loadDataset('wine'), { hidden: [6], seed: 1 });
+  wine.model.network.prune(pruned);
+  writeModelFile(wineModel, wine.model);
+  writeModelFile(bostonModel, trainOnDataset(loadDataset('boston'), { hidden: [4], seed: 1 }).model);
+});
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+interface RelevanceJson {
+  method: string;
+  label: string;
+  parameters: number;
+  scores: (number | null)[];
+  order: number[];
+  hessianDiag?: number[];
+  details: Record<string, unknown>;
+  structured?: { unit: string; score: number }[];
+  note?: string;
+}
+
+async function relevance(...args: string[]): Promise<RelevanceJson> {
+  const { code, stdout, stderr } = await runCli(['relevance', ...args, '--json']);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as RelevanceJson;
+}
+
+describe('prunus relevance --json', () => {
+  it('obd: hessianDiag is the exact diagonal over the whole data set, scores = h·w²/2, null where pruned', async () => {
+    const json = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'obd');
+    const { readModelFile } = await import('../../src/nn/modelfile.js');
+    const model = readModelFile(wineModel);
+    const n = model.network.parameterCount;
+    expect(json.method).toBe('obd');
+    expect(json.parameters).toBe(n);
+    const reference = exactHessianDiagonal(model.network, batchForModel(model, loadDataset('wine')), 'classification');
+    expect(json.hessianDiag).toEqual(Array.from(reference));
+    for (let j = 0; j < n; j++) {
+      if (pruned.includes(j)) expect(json.scores[j]).toBeNull();
+      else expect(json.scores[j]).toBeCloseTo((reference[j]! * model.network.params[j]! ** 2) / 2, 14);
+    }
+    expect(json.order).toHaveLength(n - pruned.length);
+    for (const j of pruned) expect(json.order).not.toContain(j);
+  });
+
+  it('obd on a regressor uses ½Σ(y_std − f)² with unit noise', async () => {
+    const json = await relevance('--model', bostonModel, '--dataset', 'boston', '--method', 'obd');
+    const { readModelFile } = await import('../../src/nn/modelfile.js');
+    const model = readModelFile(bostonModel);
+    const reference = exactHessianDiagonal(model.network, batchForModel(model, loadDataset('boston')), 'regression', { noiseVariance: 1 });
+    expect(json.hessianDiag).toEqual(Array.from(reference));
+  });
+
+  it('belsley labels its matrix; variational fits a posterior when the model has none and says so', async () => {
+    const belsley = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'belsley', '--matrix', 'laplace');
+    expect(belsley.label).toContain('laplace');
+    expect(belsley.details['matrix']).toBe('laplace');
+    expect((belsley.details['conditionIndices'] as unknown[]).length).toBe(belsley.order.length);
+    const variational = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'variational', '--seed', '3');
+    expect(variational.note).toMatch(/fitted one now/);
+    const again = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'variational', '--seed', '3');
+    expect(again.order).toEqual(variational.order);
+  });
+
+  it('--structured adds hidden-unit scores', async () => {
+    const json = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'magnitude', '--structured');
+    expect(json.structured).toHaveLength(6);
+    expect(json.structured![0]!.unit).toMatch(/^h1\[\d\]$/);
+  });
+
+  it('human output lists the least relevant parameters', async () => {
+    const { code, stdout } = await runCli(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--top', '3']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('obd (exact Hessian diagonal)');
+    expect(stdout.split('\n').filter((line) => /^\s+[123]\s+[Wb]\d/.test(line))).toHaveLength(3);
+  });
+});
+
+describe('prunus relevance errors', () => {
+  it('names the problem in one line with exit 1', async () => {
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'nope'], '"nope" is not a method');
+    await expectCliError(['relevance', '--dataset', 'wine', '--method', 'obd'], '--model M is required');
+    await expectCliError(['relevance', '--model', join(folder, 'missing.json'), '--dataset', 'wine', '--method', 'obd'], 'missing.json', 'no such file');
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--matrix', 'laplace'], '--matrix applies to belsley');
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'belsley', '--matrix', 'samples'], 'needs --samples');
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obs', '--curvature', 'becker-lecun'], 'obd only');
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'boston', '--method', 'obd'], 'no column "class"');
+    const wrongVersion = join(folder, 'v2.json');
+    writeFileSync(wrongVersion, JSON.stringify({ format: 'prunus-mlp', version: 2 }));
+    await expectCliError(['relevance', '--model', wrongVersion, '--dataset', 'wine', '--method', 'obd'], 'version');
+  });
+});
+
+describe('prunus demo', () => {
+  it('trains on Wine and shows every method and the illustration', async () => {
+    const { code, stdout } = await runCli(['demo', '--json', '--quiet']);
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout) as { test: { accuracy: number }; map: { converged: boolean }; methods: { method: string }[]; illustration: { removed: string[]; kept: string[] } };
+    expect(json.map.converged).toBe(true);
+    expect(json.test.accuracy).toBeGreaterThan(0.9);
+    expect(new Set(json.methods.map((m) => m.method))).toEqual(new Set(['random', 'magnitude', 'obd', 'variational', 'belsley', 'obs']));
+    expect(json.illustration.removed).toHaveLength(3);
+    expect(json.illustration.kept).toContain('x');
+  });
+});
