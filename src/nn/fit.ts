@@ -11,7 +11,7 @@ import { Random } from '../random/random.js';
 import { makeBatch, type Batch } from './losses.js';
 import { computeMetrics, type Metrics } from './metrics.js';
 import { MLP, type Activation } from './mlp.js';
-import { predictRaw, type Model } from './model.js';
+import { predictScaled, type Model } from './model.js';
 import { fitMap, type MapResult } from './train.js';
 import { fitVariational, type VariationalOptions, type VariationalResult } from './variational.js';
 
@@ -79,20 +79,11 @@ export interface TrainResult {
   readonly train: Metrics;
 }
 
-/** Quality of a model on rows of a batch, in raw units (targets unscaled). */
+/** Quality of a model on the rows of a (standardized) batch, in raw units. */
 export function evaluate(model: Model, batch: Batch): Metrics {
   const scaling = model.targetScaling;
-  const raw = unscaleRows(model, batch);
   const y = scaling === null ? batch.y : batch.y.map((v) => v * scaling.std + scaling.mean);
-  return computeMetrics(model.task, predictRaw(model, raw), y);
-}
-
-/** Raw feature rows back from a standardized batch (predictRaw takes raw rows). */
-function unscaleRows(model: Model, batch: Batch): Float64Array {
-  const scaling = model.inputScaling;
-  if (scaling === null) return batch.x.data;
-  const m = model.features.length;
-  return batch.x.data.map((v, i) => v * scaling.std[i % m]! + scaling.mean[i % m]!);
+  return computeMetrics(model.task, predictScaled(model, batch.x), y);
 }
 
 /**

@@ -55,9 +55,13 @@ export function scaleInputs(model: Model, raw: Float64Array): Float64Array {
 export function predictRaw(model: Model, raw: Float64Array): Float64Array {
   const m = model.features.length;
   if (raw.length % m !== 0) throw new Error(`predict: ${raw.length} values are not whole rows of ${m} features`);
-  const rows = raw.length / m;
+  return predictScaled(model, new Tensor(scaleInputs(model, raw), [raw.length / m, m]));
+}
+
+/** As {@link predictRaw}, for rows already standardized with the model's input scaling. */
+export function predictScaled(model: Model, x: Tensor): Float64Array {
   return noGrad(() => {
-    const outputs = forward(model.network, new Tensor(model.network.params, [model.network.parameterCount]), new Tensor(scaleInputs(model, raw), [rows, m]));
+    const outputs = forward(model.network, new Tensor(model.network.params), x);
     if (model.task === 'classification') return softmax(outputs, 1).data;
     const scaling = model.targetScaling ?? { mean: 0, std: 1 };
     return outputs.data.map((v) => v * scaling.std + scaling.mean);
