@@ -96,6 +96,14 @@ export function loadData(flags: DataFlags): LoadedData {
   return { dataset, inference: dataset.taskInferred ? inferenceNote(dataset) : null };
 }
 
+/**
+ * Says on stderr what was inferred (human mode only: with `--json` the result carries
+ * `"taskInferred": true` instead and stderr stays for progress).
+ */
+export function reportInference(command: string, loaded: LoadedData, json: boolean): void {
+  if (loaded.inference !== null && !json) process.stderr.write(`prunus ${command}: ${loaded.inference}\n`);
+}
+
 /** Why the task was inferred as it was, in one line (INTERFACES.md: say what was inferred). */
 export function inferenceNote(dataset: Dataset): string {
   const target = `target "${dataset.target}"`;

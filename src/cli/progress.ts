@@ -2,9 +2,10 @@
  * Progress on stderr for work that takes longer than about a second (INTERFACES.md).
  *
  * Nothing is shown during the first second, so quick runs stay silent. On a terminal a bar is
- * redrawn in place with `\r` (at most ten times a second) and erased when the work is done; in
- * a log (stderr not a TTY) a plain line is printed at most every 10% of a phase or every 5
- * seconds (and at its end), so CI logs stay short. `quiet` turns it all off.
+ * redrawn in place with `\r` (at most ten times a second) and erased when the work is done. In
+ * a log (stderr not a TTY) a plain line is printed when a phase has advanced 10% or when 5 s
+ * have passed (a fifth of the elapsed time in long runs), and at the end of a phase: about ten
+ * lines a phase, a few dozen for a run of hours, so CI logs stay short. `quiet` turns it all off.
  */
 
 /** Options of {@link createProgress}; the defaults are the process's stderr and clock. */
@@ -75,7 +76,10 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
       }
       // A phase that printed a line also prints its end, so a log shows it finished.
       const finished = step >= total && lastFraction >= 0 && lastFraction < 1;
-      if (!finished && fraction - lastFraction < 0.1 && t - lastDraw < 5000) return;
+      // The time interval grows with the run (5 s, then a fifth of the time so far), so even
+      // a run of hours logs a few dozen lines.
+      const interval = Math.max(5000, (t - start) / 5);
+      if (!finished && fraction - lastFraction < 0.1 && t - lastDraw < interval) return;
       lastDraw = t;
       lastFraction = fraction;
       stream.write(`${name}: ${counts} (${(fraction * 100).toFixed(0)}%, ${elapsed(t)})\n`);

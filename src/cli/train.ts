@@ -11,7 +11,7 @@ import type { Metrics } from '../nn/metrics.js';
 import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
 import { formatModelFile } from '../nn/modelfile.js';
 import { parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
-import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, type DataFlags } from './data-flags.js';
+import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference, type DataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
 const usage = `Usage: prunus train --dataset D --out model.json [--hidden 16[,16]] [--activation tanh] [--epochs E]
@@ -48,8 +48,9 @@ export const trainCommand: Command = {
   async run(args: string[]): Promise<number> {
     const flags = parseFlags(args);
     checkOutputFolder(flags.out);
-    const { dataset, inference } = loadData(flags.data);
-    if (inference !== null && !flags.json) process.stderr.write(`prunus train: ${inference}\n`);
+    const loaded = loadData(flags.data);
+    const dataset = loaded.dataset;
+    reportInference('train', loaded, flags.json);
 
     const progress = createProgress('prunus train', { quiet: flags.quiet });
     let result: TrainResult;
@@ -79,7 +80,7 @@ export const trainCommand: Command = {
       );
     }
     if (flags.json) {
-      printJson(resultJson(flags, dataset, inference !== null, result));
+      printJson(resultJson(flags, dataset, loaded.inference !== null, result));
       return 0;
     }
     process.stdout.write(summary(flags, dataset, result).join('\n') + '\n');
