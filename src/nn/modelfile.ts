@@ -261,7 +261,7 @@ class Reader {
   }
 
   model(json: unknown): Model {
-    const root = this.object(json, '');
+    const root = this.object(json, 'the top level');
     if (root['format'] !== MODEL_FORMAT) this.fail('format', `is ${describe(root['format'])}, expected "${MODEL_FORMAT}" (not a prunus model file)`);
     if (root['version'] === undefined) this.fail('version', `is missing, expected ${MODEL_VERSION}`);
     if (root['version'] !== MODEL_VERSION) {

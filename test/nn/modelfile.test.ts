@@ -232,7 +232,7 @@ describe('validation errors name the file and the JSON path', () => {
 
   it('not JSON, not an object, no file', () => {
     expect(() => parseModelJson('{"format": ', 'model.json')).toThrow(/^model\.json: not valid JSON \(/);
-    expect(() => parseModelJson('[1, 2]', 'model.json')).toThrow('model.json: is an array, expected an object');
+    expect(() => parseModelJson('[1, 2]', 'model.json')).toThrow('model.json: the top level is an array, expected an object');
     expect(() => readModelFile(join(folder, 'absent.json'))).toThrow(`cannot read model ${join(folder, 'absent.json')}: no such file`);
   });
 
