@@ -119,24 +119,20 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        samples: { type: 'string' },
-        example: { type: 'string' },
-        prune: { type: 'boolean', default: false },
-        'max-condition': { type: 'string' },
-        scale: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(err instanceof Error ? err.message : String(err));
-  }
+  // Unknown or malformed flags throw; main() reports any error as one line with exit 1.
+  const { values } = parseArgs({
+    args,
+    options: {
+      samples: { type: 'string' },
+      example: { type: 'string' },
+      prune: { type: 'boolean', default: false },
+      'max-condition': { type: 'string' },
+      scale: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   const maxCondition = parseNumberFlag('max-condition', values['max-condition'], 1000, { min: 1 });
   const common = { prune: values.prune, maxCondition, scale: values.scale, json: values.json };
   if (values.samples !== undefined && values.example !== undefined) {

@@ -1,9 +1,7 @@
 /**
  * What every command shares: the error type that becomes a one-line message and a non-zero
- * exit, result output (human text or `--json`), and atomic file writes.
+ * exit, result output (human text or `--json`), numeric flags.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 
 /** A problem with the user's input: printed as one line, exit code 1, no stack trace. */
 export class UserError extends Error {
@@ -43,20 +41,8 @@ export function printJson(value: unknown): void {
   process.stdout.write(toJson(value) + '\n');
 }
 
-/**
- * Writes `text` to `path` through a temporary file in the same folder and a rename, so a
- * crash or error never leaves a half-written output file behind.
- */
-export function writeFileAtomic(path: string, text: string): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (err) {
-    rmSync(temporary, { force: true });
-    throw new UserError(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
+/** Atomic output writes live with the other file code (the model file uses them too). */
+export { writeFileAtomic } from '../data/files.js';
 
 /** Parses a numeric flag value, naming the flag when it is not a finite number in range. */
 export function parseNumberFlag(

@@ -84,26 +84,22 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        model: { type: 'string' },
-        dataset: { type: 'string' },
-        target: { type: 'string' },
-        'drop-missing': { type: 'boolean', default: false },
-        seed: { type: 'string' },
-        rows: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(err instanceof Error ? err.message : String(err));
-  }
+  // Unknown or malformed flags throw; main() reports any error as one line with exit 1.
+  const { values } = parseArgs({
+    args,
+    options: {
+      model: { type: 'string' },
+      dataset: { type: 'string' },
+      target: { type: 'string' },
+      'drop-missing': { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      rows: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   if (values.model === undefined || values.model.trim() === '') throw new UserError('--model FILE is required (a model saved by prunus train)');
   if (values.dataset === undefined || values.dataset.trim() === '') {
     throw new UserError('--dataset NAME|PATH is required (wine, boston, digits, synthetic, or a CSV file)');

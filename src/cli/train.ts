@@ -104,30 +104,26 @@ interface Flags {
 }
 
 function parseFlags(args: string[]): Flags {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        ...DATA_OPTIONS,
-        hidden: { type: 'string' },
-        activation: { type: 'string' },
-        alpha: { type: 'string' },
-        epochs: { type: 'string' },
-        'batch-size': { type: 'string' },
-        'learning-rate': { type: 'string' },
-        variational: { type: 'boolean', default: false },
-        'variational-epochs': { type: 'string' },
-        out: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(err instanceof Error ? err.message : String(err));
-  }
+  // Unknown or malformed flags throw; main() reports any error as one line with exit 1.
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...DATA_OPTIONS,
+      hidden: { type: 'string' },
+      activation: { type: 'string' },
+      alpha: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'learning-rate': { type: 'string' },
+      variational: { type: 'boolean', default: false },
+      'variational-epochs': { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   const data = parseDataFlags(values);
   if (values.out === undefined || values.out.trim() === '') throw new UserError('--out FILE is required (where to save the trained model)');
   const activation = values.activation ?? 'tanh';

@@ -15,3 +15,4 @@ export type { Split, SplitOptions } from './split.js';
 export { subsetDataset, takeRows, trainTestSplit, trainValidationSplit } from './split.js';
 export type { Standardizer, TargetScaling } from './scaling.js';
 export { applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, unscaleTarget } from './scaling.js';
+export { writeFileAtomic } from './files.js';

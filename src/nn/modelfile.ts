@@ -17,8 +17,8 @@
  * Numbers are written in JavaScript's shortest round-trip form, so every Float64 survives a
  * write and a read exactly and a reloaded model predicts bit for bit what the saved one did.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../data/files.js';
 import type { Standardizer, TargetScaling, Task } from '../data/index.js';
 import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
 import type { Model, Posterior } from './model.js';
@@ -113,13 +113,10 @@ export function formatModelFile(model: Model): string {
  */
 export function writeModelFile(path: string, model: Model): void {
   const text = formatModelFile(model);
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
+    writeFileAtomic(path, text);
   } catch (err) {
-    rmSync(temporary, { force: true });
-    throw new ModelFileError(`cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ModelFileError((err as Error).message);
   }
 }
 

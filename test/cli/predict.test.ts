@@ -2,32 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCliError, runCli as run } from '../helpers/cli.js';
 import { loadDataset } from '../../src/data/index.js';
 import { predictRaw } from '../../src/nn/model.js';
 import { readModelFile } from '../../src/nn/modelfile.js';
-
-/** Runs `prunus ARGS` in-process, capturing stdout and stderr. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const folder = mkdtempSync(join(tmpdir(), 'prunus-predict-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -37,16 +16,6 @@ function file(name: string, text: string): string {
   const path = join(folder, name);
   writeFileSync(path, text);
   return path;
-}
-
-async function expectError(args: string[], ...fragments: string[]): Promise<void> {
-  const { code, stdout, stderr } = await run(args);
-  expect(code).toBe(1);
-  expect(stdout).toBe('');
-  const lines = stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]!.startsWith('prunus predict: ')).toBe(true);
-  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
 }
 
 interface PredictJson {
@@ -138,45 +107,45 @@ describe('prunus predict', () => {
 
     it('model file with a wrong version', async () => {
       const path = model('v2.json', (j) => (j['version'] = 2));
-      await expectError(['predict', '--model', path, '--dataset', 'wine'], `${path}: unsupported version 2 of prunus-mlp`);
+      await expectCliError(['predict', '--model', path, '--dataset', 'wine'], `${path}: unsupported version 2 of prunus-mlp`);
     });
     it('model file with a wrong shape', async () => {
       const path = model('shape.json', (j) => j['layers'][1]['weight'][2].pop());
-      await expectError(['predict', '--model', path, '--dataset', 'wine'], `${path}: layers[1].weight[2] has 5 values, expected 6 (the outputs of layers[0])`);
+      await expectCliError(['predict', '--model', path, '--dataset', 'wine'], `${path}: layers[1].weight[2] has 5 values, expected 6 (the outputs of layers[0])`);
     });
     it('model file that does not exist or is not JSON', async () => {
-      await expectError(['predict', '--model', join(folder, 'absent.json'), '--dataset', 'wine'], 'no such file');
-      await expectError(['predict', '--model', file('text.json', 'hello'), '--dataset', 'wine'], 'not valid JSON');
+      await expectCliError(['predict', '--model', join(folder, 'absent.json'), '--dataset', 'wine'], 'no such file');
+      await expectCliError(['predict', '--model', file('text.json', 'hello'), '--dataset', 'wine'], 'not valid JSON');
     });
     it('data without a feature the model needs', async () => {
       const path = file('few.csv', 'alcohol,class\n13,0\n12,1\n');
-      await expectError(['predict', '--model', wineModel, '--dataset', path], `${path}: no column "malic_acid"`, 'which the model needs');
+      await expectCliError(['predict', '--model', wineModel, '--dataset', path], `${path}: no column "malic_acid"`, 'which the model needs');
     });
     it('unknown dataset path', async () => {
-      await expectError(['predict', '--model', wineModel, '--dataset', join(folder, 'nope.csv')], 'no such file');
+      await expectCliError(['predict', '--model', wineModel, '--dataset', join(folder, 'nope.csv')], 'no such file');
     });
     it('unknown --target', async () => {
-      await expectError(['predict', '--model', wineModel, '--dataset', 'wine', '--target', 'colour'], 'wine.csv: no column "colour"');
+      await expectCliError(['predict', '--model', wineModel, '--dataset', 'wine', '--target', 'colour'], 'wine.csv: no column "colour"');
     });
     it('non-numeric feature cell', async () => {
       const cells = wineLines[1]!.split(',');
       cells[2] = 'lots';
       const path = file('bad-cell.csv', `${wineLines[0]}\n${cells.join(',')}\n`);
-      await expectError(['predict', '--model', wineModel, '--dataset', path], `${path} line 2, column "${wineLines[0]!.split(',')[2]}": "lots" is not a number`);
+      await expectCliError(['predict', '--model', wineModel, '--dataset', path], `${path} line 2, column "${wineLines[0]!.split(',')[2]}": "lots" is not a number`);
     });
     it('a class the model does not know', async () => {
       const cells = wineLines[1]!.split(',');
       cells[cells.length - 1] = '7';
       const path = file('new-class.csv', `${wineLines[0]}\n${cells.join(',')}\n`);
-      await expectError(['predict', '--model', wineModel, '--dataset', path], `${path} line 2, column "class": class "7" is not one the model knows (0, 1, 2)`);
+      await expectCliError(['predict', '--model', wineModel, '--dataset', path], `${path} line 2, column "class": class "7" is not one the model knows (0, 1, 2)`);
     });
     it('ragged CSV', async () => {
       const path = file('ragged.csv', `${wineLines[0]}\n${wineLines[1]}\n1,2\n`);
-      await expectError(['predict', '--model', wineModel, '--dataset', path], `${path} line 3: expected 14 fields`);
+      await expectCliError(['predict', '--model', wineModel, '--dataset', path], `${path} line 3: expected 14 fields`);
     });
     it('missing flags', async () => {
-      await expectError(['predict', '--dataset', 'wine'], '--model FILE is required');
-      await expectError(['predict', '--model', wineModel], '--dataset NAME|PATH is required');
+      await expectCliError(['predict', '--dataset', 'wine'], '--model FILE is required');
+      await expectCliError(['predict', '--model', wineModel], '--dataset NAME|PATH is required');
     });
   });
 });

@@ -1,30 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectCliError, runCli as run } from '../helpers/cli.js';
 import { readModelFile } from '../../src/nn/modelfile.js';
-
-/** Runs `prunus ARGS` in-process, capturing stdout and stderr. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const folder = mkdtempSync(join(tmpdir(), 'prunus-train-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -34,18 +13,6 @@ function file(name: string, text: string): string {
   const path = join(folder, name);
   writeFileSync(path, text);
   return path;
-}
-
-/** Expects exit 1 and exactly one stderr line containing every fragment. */
-async function expectError(args: string[], ...fragments: string[]): Promise<string> {
-  const { code, stdout, stderr } = await run(args);
-  expect(code).toBe(1);
-  expect(stdout).toBe('');
-  const lines = stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]!.startsWith('prunus train: ')).toBe(true);
-  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
-  return lines[0]!;
 }
 
 interface TrainJson {
@@ -132,36 +99,36 @@ describe('prunus train', () => {
     const out = (): string => join(folder, 'never.json');
 
     it('missing --out', async () => {
-      await expectError(['train', '--dataset', 'wine'], '--out FILE is required');
+      await expectCliError(['train', '--dataset', 'wine'], '--out FILE is required');
     });
     it('missing --dataset', async () => {
-      await expectError(['train', '--out', out()], '--dataset NAME|PATH is required');
+      await expectCliError(['train', '--out', out()], '--dataset NAME|PATH is required');
     });
     it('unknown dataset path', async () => {
-      await expectError(['train', '--dataset', join(folder, 'nope.csv'), '--out', out()], `cannot read ${join(folder, 'nope.csv')}: no such file`);
+      await expectCliError(['train', '--dataset', join(folder, 'nope.csv'), '--out', out()], `cannot read ${join(folder, 'nope.csv')}: no such file`);
     });
     it('unknown --target', async () => {
-      await expectError(['train', '--dataset', 'wine', '--target', 'colour', '--out', out()], 'wine.csv: no column "colour"');
+      await expectCliError(['train', '--dataset', 'wine', '--target', 'colour', '--out', out()], 'wine.csv: no column "colour"');
     });
     it('ragged CSV', async () => {
       const path = file('ragged.csv', 'a,b,y\n1,2,0\n3,4\n5,6,1\n');
-      await expectError(['train', '--dataset', path, '--out', out()], `${path} line 3: expected 3 fields (as in the header), found 2`);
+      await expectCliError(['train', '--dataset', path, '--out', out()], `${path} line 3: expected 3 fields (as in the header), found 2`);
     });
     it('non-numeric cell', async () => {
       const path = file('text.csv', 'a,b,y\n1,2,0\n3,four,1\n5,6,1\n');
-      await expectError(['train', '--dataset', path, '--out', out()], `${path} line 3, column "b": "four" is not a number`);
+      await expectCliError(['train', '--dataset', path, '--out', out()], `${path} line 3, column "b": "four" is not a number`);
     });
     it('--hidden with a bad entry', async () => {
-      await expectError(['train', '--dataset', 'wine', '--hidden', '16,x', '--out', out()], '--hidden: entry 2 "x" is not a positive integer');
-      await expectError(['train', '--dataset', 'wine', '--hidden', '0', '--out', out()], '--hidden: "0" is not a positive integer');
+      await expectCliError(['train', '--dataset', 'wine', '--hidden', '16,x', '--out', out()], '--hidden: entry 2 "x" is not a positive integer');
+      await expectCliError(['train', '--dataset', 'wine', '--hidden', '0', '--out', out()], '--hidden: "0" is not a positive integer');
     });
     it('unknown activation, task, flag; bad numbers', async () => {
-      await expectError(['train', '--dataset', 'wine', '--activation', 'gelu', '--out', out()], '--activation: "gelu" is not an activation');
-      await expectError(['train', '--dataset', 'wine', '--task', 'ranking', '--out', out()], '--task: "ranking" is not a task');
-      await expectError(['train', '--dataset', 'wine', '--colour', 'red', '--out', out()], "Unknown option '--colour'");
-      await expectError(['train', '--dataset', 'wine', '--epochs', '2.5', '--out', out()], '--epochs: "2.5" is not an integer');
-      await expectError(['train', '--dataset', 'wine', '--test-fraction', '1', '--out', out()], '--test-fraction: 1 is not strictly between 0 and 1');
-      await expectError(['train', '--dataset', 'wine', '--variational-epochs', '5', '--out', out()], '--variational-epochs needs --variational');
+      await expectCliError(['train', '--dataset', 'wine', '--activation', 'gelu', '--out', out()], '--activation: "gelu" is not an activation');
+      await expectCliError(['train', '--dataset', 'wine', '--task', 'ranking', '--out', out()], '--task: "ranking" is not a task');
+      await expectCliError(['train', '--dataset', 'wine', '--colour', 'red', '--out', out()], "Unknown option '--colour'");
+      await expectCliError(['train', '--dataset', 'wine', '--epochs', '2.5', '--out', out()], '--epochs: "2.5" is not an integer');
+      await expectCliError(['train', '--dataset', 'wine', '--test-fraction', '1', '--out', out()], '--test-fraction: 1 is not strictly between 0 and 1');
+      await expectCliError(['train', '--dataset', 'wine', '--variational-epochs', '5', '--out', out()], '--variational-epochs needs --variational');
     });
     it('none of them left a model file behind', () => {
       expect(existsSync(out())).toBe(false);
@@ -170,21 +137,21 @@ describe('prunus train', () => {
 
   it('an output folder that does not exist fails before training and leaves nothing behind', async () => {
     const missing = join(folder, 'missing-folder');
-    await expectError(['train', '--dataset', 'wine', '--out', join(missing, 'model.json')], `--out: the folder ${missing} does not exist`);
+    await expectCliError(['train', '--dataset', 'wine', '--out', join(missing, 'model.json')], `--out: the folder ${missing} does not exist`);
     expect(existsSync(missing)).toBe(false);
   });
 
   it('a failed write (the target is a folder) leaves no temporary file', async () => {
     const target = join(folder, 'is-a-folder');
     mkdirSync(target);
-    await expectError(['train', '--dataset', 'wine', '--out', target], `--out: ${target} is a folder, not a file`);
+    await expectCliError(['train', '--dataset', 'wine', '--out', target], `--out: ${target} is a folder, not a file`);
     expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a data error after the output was chosen leaves no file', async () => {
     const path = file('one-class.csv', 'a,y\n1,0\n2,0\n3,0\n');
     const modelPath = join(folder, 'one-class.json');
-    await expectError(['train', '--dataset', path, '--out', modelPath], 'has only one class');
+    await expectCliError(['train', '--dataset', path, '--out', modelPath], 'has only one class');
     expect(existsSync(modelPath)).toBe(false);
     expect(readFileSync(path, 'utf8')).toContain('a,y');
   });

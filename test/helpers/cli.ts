@@ -2,7 +2,7 @@
  * Runs the `prunus` program in-process for CLI tests, capturing what it writes to stdout and
  * stderr (no build or child process needed).
  */
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 /** What one run printed and returned. */
@@ -33,15 +33,17 @@ export async function runCli(args: string[]): Promise<RunResult> {
   }
 }
 
-/** Runs and expects a failure: exit 1, nothing on stdout, one stderr line containing every fragment. */
+/**
+ * Runs and expects a failure: exit 1, nothing on stdout, and exactly one stderr line, starting
+ * `prunus COMMAND: ` and containing every fragment. Returns that line.
+ */
 export async function expectCliError(args: string[], ...fragments: string[]): Promise<string> {
   const { code, stdout, stderr } = await runCli(args);
+  expect(code).toBe(1);
+  expect(stdout).toBe('');
   const lines = stderr.trimEnd().split('\n');
-  if (code !== 1 || stdout !== '' || lines.length !== 1) {
-    throw new Error(`expected one error line and exit 1, got exit ${code}, stdout ${JSON.stringify(stdout.slice(0, 200))}, stderr ${JSON.stringify(stderr.slice(0, 400))}`);
-  }
-  for (const fragment of fragments) {
-    if (!lines[0]!.includes(fragment)) throw new Error(`error line ${JSON.stringify(lines[0])} does not contain ${JSON.stringify(fragment)}`);
-  }
+  expect(lines).toHaveLength(1);
+  expect(lines[0]!.startsWith(`prunus ${args[0]}: `)).toBe(true);
+  for (const fragment of fragments) expect(lines[0]).toContain(fragment);
   return lines[0]!;
 }
