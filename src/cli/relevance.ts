@@ -14,7 +14,7 @@ import {
 } from '../pruning/index.js';
 import { Random } from '../random/random.js';
 import { parseNumberFlag, printJson, UserError, type Command } from './common.js';
-import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags } from './data-flags.js';
+import { DATA_OPTIONS, loadData, parseDataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
 const CURVATURES = ['exact', 'gauss-newton', 'becker-lecun'] as const;
@@ -30,7 +30,11 @@ ${Object.values(RELEVANCE_METHODS).map((m) => `  ${m.name.padEnd(12)} ${m.summar
 
 Options:
   --model M               a prunus-mlp model file
-${DATA_USAGE}
+  --dataset NAME|PATH     wine, boston, digits, synthetic, or a CSV file with a header row;
+                          every row is used (no split)
+  --target COLUMN         the target column (default: the model's target)
+  --drop-missing          drop rows with missing values instead of failing
+  --seed S                seed of the random method, of sampling, and of the synthetic set (default 0)
   --method METHOD         one of ${Object.keys(RELEVANCE_METHODS).join(', ')}
   --curvature C           obd: exact (default), gauss-newton or becker-lecun (approximations, labelled);
                           belsley/obs: gauss-newton (default) or exact
@@ -52,7 +56,10 @@ export const relevanceCommand: Command = {
     const { values } = parseArgs({
       args,
       options: {
-        ...DATA_OPTIONS,
+        dataset: DATA_OPTIONS.dataset,
+        target: DATA_OPTIONS.target,
+        seed: DATA_OPTIONS.seed,
+        'drop-missing': DATA_OPTIONS['drop-missing'],
         model: { type: 'string' },
         method: { type: 'string' },
         curvature: { type: 'string' },
@@ -74,7 +81,7 @@ export const relevanceCommand: Command = {
       throw new UserError(`--method: ${method === undefined ? 'required' : `"${method}" is not a method`} (one of ${Object.keys(RELEVANCE_METHODS).join(', ')})`);
     }
     const model = readModelFile(values.model);
-    const flags = parseDataFlags({ ...values, target: values.target ?? model.target, task: values.task ?? model.task });
+    const flags = parseDataFlags({ ...values, target: values.target ?? model.target, task: model.task });
     const { dataset } = loadData(flags);
     const batch = batchForModel(model, dataset);
     const options = methodOptions(method, values, model);
@@ -150,6 +157,12 @@ function modelAlpha(model: Model): number {
 
 function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, note: string | null, rows: number, alpha: number): Record<string, unknown> {
   const { hessianDiag, ...details } = result.details as Record<string, unknown>;
+  // Belsley's proportions as rows per parameter, one value per component, as `prunus belsley` prints them.
+  if (details['proportions'] instanceof Float64Array) {
+    const flat = details['proportions'];
+    const k = Math.round(Math.sqrt(flat.length));
+    details['proportions'] = Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * k, (j + 1) * k)));
+  }
   return {
     method: result.method,
     label: result.label,
