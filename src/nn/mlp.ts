@@ -210,6 +210,11 @@ export function parameterCount(sizes: readonly number[]): number {
   return n;
 }
 
+/** One linear layer on a batch: `x·Wᵀ + b` for x `[rows × in]`, W `[out × in]`, b `[out]`. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
+  return add(matmul(x, weight, false, true), bias);
+}
+
 /**
  * The network's outputs `[rows × outputs]` as a differentiable function of a flat parameter
  * tensor `w` (any tensor of `parameterCount` values, e.g. a leaf for a gradient, or a sample
@@ -228,7 +233,7 @@ export function forward(net: MLP, w: Tensor, x: Tensor): Tensor {
   for (const layer of net.layers) {
     const weight = sliceFlat(masked, layer.weightOffset, [layer.outputs, layer.inputs]);
     const bias = sliceFlat(masked, layer.biasOffset, [layer.outputs]);
-    h = activate(add(matmul(h, weight, false, true), bias), layer.activation);
+    h = activate(linear(h, weight, bias), layer.activation);
   }
   return h;
 }
