@@ -20,7 +20,7 @@ const K_BLOCK = 256;
 const M_BLOCK = 128;
 
 /** Where operand elements live: A(i, p) and B(p, j) as offsets into the caller's arrays. */
-type Layout = 'normal' | 'transposed';
+export type Layout = 'normal' | 'transposed';
 
 // Scratch buffers reused across calls (single-threaded), grown on demand so the hot path of
 // training does not allocate.
@@ -72,12 +72,25 @@ export function matmulNT(a: Float64Array, b: Float64Array, m: number, k: number,
   return multiply(a, 'normal', b, 'transposed', m, k, n, outputBuffer('matmulNT', out, m, n));
 }
 
-/** The blocked driver: loops over k-blocks, packs, and runs the micro-kernel over C's tiles. */
+/** The blocked driver behind the three public products: C = op(A)·op(B), C overwritten. */
 function multiply(
   a: Float64Array, aLayout: Layout, b: Float64Array, bLayout: Layout,
   m: number, k: number, n: number, c: Float64Array,
 ): Float64Array {
   c.fill(0);
+  return multiplyAdd(a, aLayout, b, bLayout, m, k, n, c);
+}
+
+/**
+ * C += op(A)·op(B), unchecked: for linalg's own blocked algorithms (the eigensolver's
+ * divide-and-conquer merges and reflector blocks), whose operands are sized by construction and
+ * finite because their input was checked once at the public entry. `c` has row stride n and may
+ * be a subarray of a larger matrix with n columns.
+ */
+export function multiplyAdd(
+  a: Float64Array, aLayout: Layout, b: Float64Array, bLayout: Layout,
+  m: number, k: number, n: number, c: Float64Array,
+): Float64Array {
   if (m === 0 || n === 0 || k === 0) return c;
   const panels = Math.ceil(n / TILE);
   const kBlock = Math.min(k, K_BLOCK);

@@ -14,7 +14,7 @@ function expectEigenInvariants(a: Float64Array, n: number): ReturnType<typeof sy
   expect(frobenius(difference(av, vl))).toBeLessThanOrEqual(1e-10 * frobenius(a));
   expect(orthonormalityError(vectors, n, n)).toBeLessThanOrEqual(1e-12 * n);
   for (let k = 1; k < n; k++) expect(values[k]!).toBeLessThanOrEqual(values[k - 1]!);
-  for (const x of vectors) expect(Number.isFinite(x)).toBe(true);
+  expect(vectors.every(Number.isFinite)).toBe(true);
   return result;
 }
 
@@ -34,6 +34,18 @@ describe('symmetricEigen', () => {
     );
   });
 
+  // Past 32 the tridiagonal solver merges (divide and conquer) and the reflectors go in
+  // blocks of 32, so these sizes run every path of both, including partial last blocks.
+  it('satisfies the invariants at sizes where divide and conquer merges', () => {
+    for (const [n, seed] of [[33, 1], [66, 2], [130, 3], [257, 4]] as const) expectEigenInvariants(randomSymmetric(n, seed), n);
+  });
+
+  it('recovers a large spectrum with many repeated eigenvalues (heavy deflation)', () => {
+    const spectrum = Array.from({ length: 150 }, (_, k) => [3, 1, 1e-8, 0, -2][k % 5]!).sort((x, y) => y - x);
+    const { values } = expectEigenInvariants(symmetricWithSpectrum(spectrum, 6), 150);
+    spectrum.forEach((lambda, k) => expect(Math.abs(values[k]! - lambda)).toBeLessThanOrEqual(1e-13 * 150));
+  });
+
   it('recovers a known spectrum, including repeated and zero eigenvalues', () => {
     const spectrum = [5, 2, 2, 2, 0, 0, -1, -1];
     const { values } = expectEigenInvariants(symmetricWithSpectrum(spectrum, 3), 8);
@@ -41,7 +53,7 @@ describe('symmetricEigen', () => {
   });
 
   it('handles rank-deficient B·Bᵀ', () => {
-    const n = 30, rank = 4;
+    const n = 120, rank = 4;
     const b = randomMatrix(n, rank, 11);
     const a = naiveProduct(b, b, n, rank, n, false, true);
     const { values } = expectEigenInvariants(a, n);
@@ -81,6 +93,9 @@ describe('symmetricEigen', () => {
     expectEigenInvariants(big, 6);
     const tiny = randomSymmetric(6, 9).map((x) => x * 1e-300);
     expectEigenInvariants(tiny, 6);
+    // The same at a size that goes through the merges and the blocked reflectors.
+    expectEigenInvariants(randomSymmetric(80, 9).map((x) => x * 1e300), 80);
+    expectEigenInvariants(randomSymmetric(80, 9).map((x) => x * 1e-300), 80);
   });
 
   it('the doc example holds', () => {
