@@ -33,7 +33,7 @@ Network and fit:
   --batch-size B          warm-up mini-batch size (default 32)
   --learning-rate R       warm-up learning rate (default 0.01)
   --variational           also fit the variational posterior (saved as per-layer sigma)
-  --variational-epochs N  epochs of the variational fit (default 600)
+  --variational-epochs N  epochs of the variational fit (default 1500)
 
 Output:
   --out FILE              where to save the model (required; written atomically)
