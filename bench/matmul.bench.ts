@@ -63,8 +63,9 @@ export async function run(): Promise<void> {
       `${(ours / cpu).toFixed(2).padStart(11)}${(ours / wasm).toFixed(2).padStart(12)}`,
     );
   }
-  // The common case in training: a batch of rows times a small weight matrix.
-  for (const [m, k, n] of [[256, 13, 16], [256, 16, 13]] as const) {
+  // The common case in training: a batch of rows times a small weight matrix (Wine-sized
+  // hidden and output layers among them).
+  for (const [m, k, n] of [[256, 13, 16], [256, 16, 13], [134, 13, 16], [380, 16, 1]] as const) {
     const a = randomArray(m * k), b = randomArray(k * n), out = new Float64Array(m * n);
     const ms = bestTimeMs(() => matmul(a, b, m, k, n, out));
     console.log(`skinny ${m}×${k} · ${k}×${n}: ours ${((2 * m * k * n) / (ms * 1e6)).toFixed(2)} GFLOP/s`);
