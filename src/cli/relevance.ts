@@ -194,8 +194,11 @@ function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<t
   lines.push(`${result.label}`);
   lines.push(`${net.sizes.join('-')} network, ${net.activeCount} of ${net.parameterCount} parameters active, curvature over ${rows} rows`);
   const details = result.details as Record<string, unknown>;
-  if (typeof details['negativeDiagonalEntries'] === 'number' && details['negativeDiagonalEntries'] > 0) {
-    lines.push(`warning: ${details['negativeDiagonalEntries']} negative Hessian diagonal entries: the model is not at a minimum (not converged)`);
+  const belowPrior = details['negativePosteriorDiagonalEntries'];
+  if (typeof belowPrior === 'number' && belowPrior > 0) {
+    lines.push(`warning: ${belowPrior} diagonal entries of H + αI are negative: the model is not at a minimum (not converged)`);
+  } else if (typeof details['negativeDiagonalEntries'] === 'number' && details['negativeDiagonalEntries'] > 0) {
+    lines.push(`note: ${details['negativeDiagonalEntries']} negative entries of the likelihood's Hessian diagonal (allowed down to −α at a MAP minimum)`);
   }
   if (details['conditionIndices'] instanceof Float64Array) {
     const eta = details['conditionIndices'];

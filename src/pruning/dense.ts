@@ -2,9 +2,9 @@
  * Dense curvature of the active parameters for the methods that need a whole matrix
  * (Belsley's `laplace` and `information` forms, Optimal Brain Surgeon): the Gauss-Newton
  * matrix G by default (always positive semi-definite), the exact Hessian as an option — with
- * its eigenvalues taken in absolute value where it is indefinite, and labelled so.
+ * the eigenvalues of H + αI taken in absolute value where it is indefinite, and labelled so.
  */
-import { symmetricEigen } from '../linalg/index.js';
+import { matmulNT, symmetricEigen } from '../linalg/index.js';
 import { exactHessianMatrix, gaussNewtonMatrix } from '../nn/curvature.js';
 import { principalSubmatrix, type RelevanceContext } from './relevance.js';
 
@@ -23,9 +23,9 @@ export interface PosteriorCurvature {
   readonly active: Int32Array;
   /** k×k row-major, symmetric positive definite when α > 0. */
   readonly matrix: Float64Array;
-  /** E.g. `Gauss-Newton G + αI` or `|exact H| + αI (exact Hessian, absolute eigenvalues)`. */
+  /** E.g. `Gauss-Newton G + αI` or `|exact H + αI| (exact Hessian, absolute eigenvalues)`. */
   readonly label: string;
-  /** Exact Hessian only: how many eigenvalues of H_AA were negative (made positive). */
+  /** Exact Hessian only: how many eigenvalues of H_AA + αI were negative (made positive). */
   readonly negativeEigenvalues: number;
   /** Eigendecomposition of `matrix` when it was computed on the way (exact Hessian only). */
   readonly eigen: { values: Float64Array; vectors: Float64Array } | null;
@@ -54,22 +54,17 @@ export function posteriorCurvature(context: RelevanceContext, curvature: DenseCu
     for (let i = 0; i < k; i++) matrix[i * k + i]! += alpha;
     return { active, matrix, label: 'Gauss-Newton G + αI', negativeEigenvalues: 0, eigen: null };
   }
-  // The exact Hessian may be indefinite (away from a minimum, or at a saddle): |H| keeps the
-  // curvature's magnitude in every direction, the usual fix (e.g. saddle-free Newton).
+  // ŵ minimizes the negative log-posterior, so H + αI (not H alone, which may dip to −α) is
+  // what is PSD there; if it is still indefinite (not converged, or a saddle), |H + αI| keeps
+  // the curvature's magnitude in every direction (as in saddle-free Newton), and says so.
+  for (let i = 0; i < k; i++) matrix[i * k + i]! += alpha;
   const { values, vectors } = symmetricEigen(matrix, k);
   let negative = 0;
   const shifted = values.map((v) => {
     if (v < 0) negative++;
-    return Math.abs(v) + alpha;
+    return Math.abs(v);
   });
-  const rebuilt = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) {
-    for (let j = i; j < k; j++) {
-      let s = 0;
-      for (let c = 0; c < k; c++) s += vectors[i * k + c]! * shifted[c]! * vectors[j * k + c]!;
-      rebuilt[i * k + j] = rebuilt[j * k + i] = s;
-    }
-  }
+  const rebuilt = negative > 0 ? fromEigen(vectors, shifted, k, (v) => v) : matrix;
   const order = Array.from(shifted.keys()).sort((a, b) => shifted[b]! - shifted[a]!);
   const sortedValues = Float64Array.from(order, (c) => shifted[c]!);
   const sortedVectors = new Float64Array(k * k);
@@ -77,25 +72,24 @@ export function posteriorCurvature(context: RelevanceContext, curvature: DenseCu
   return {
     active,
     matrix: rebuilt,
-    label: negative > 0 ? '|exact H| + αI (exact Hessian, absolute eigenvalues)' : 'exact H + αI',
+    label: negative > 0 ? '|exact H + αI| (exact Hessian, absolute eigenvalues)' : 'exact H + αI',
     negativeEigenvalues: negative,
     eigen: { values: sortedValues, vectors: sortedVectors },
   };
 }
 
-/**
- * The inverse of a symmetric positive-definite matrix given its eigendecomposition, or by
- * Cholesky when none is at hand.
- */
+/** The inverse of a symmetric positive-definite matrix from its eigendecomposition. */
 export function inverseFromEigen(eigen: { values: Float64Array; vectors: Float64Array }, k: number): Float64Array {
-  const { values, vectors } = eigen;
-  const out = new Float64Array(k * k);
+  return fromEigen(eigen.vectors, eigen.values, k, (v) => 1 / v);
+}
+
+/** U·diag(f(λ))·Uᵀ, as one matrix product of the column-scaled U with U (exactly symmetric). */
+function fromEigen(vectors: Float64Array, values: Float64Array, k: number, f: (value: number) => number): Float64Array {
+  const scaled = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let c = 0; c < k; c++) scaled[i * k + c] = vectors[i * k + c]! * f(values[c]!);
+  const out = matmulNT(scaled, vectors, k, k, k);
   for (let i = 0; i < k; i++) {
-    for (let j = i; j < k; j++) {
-      let s = 0;
-      for (let c = 0; c < k; c++) s += (vectors[i * k + c]! * vectors[j * k + c]!) / values[c]!;
-      out[i * k + j] = out[j * k + i] = s;
-    }
+    for (let j = 0; j < i; j++) out[i * k + j] = out[j * k + i] = 0.5 * (out[i * k + j]! + out[j * k + i]!);
   }
   return out;
 }

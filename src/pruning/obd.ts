@@ -32,10 +32,15 @@ export const obdMethod: RelevanceMethod<ObdOptions> = {
           ? gaussNewtonDiagonal(network, batch, task, curvatureOptions)
           : beckerLeCunDiagonal(network, batch, task, curvatureOptions);
     const active = network.activeIndices();
-    // At a converged minimum the exact diagonal is non-negative; negative entries mean the fit
-    // is not at a minimum, which the user should know (METHODS §2).
+    // ŵ minimizes NLL + (α/2)‖w‖², so there h_jj + α ≥ 0 (up to convergence error), while the
+    // NLL's own h_jj may be negative down to −α. Both counts are reported: the first is what
+    // METHODS §2 asks for; a non-zero second one means the fit is not at a minimum.
     let negative = 0;
-    for (const j of active) if (diagonal[j]! < 0) negative++;
+    let belowPrior = 0;
+    for (const j of active) {
+      if (diagonal[j]! < 0) negative++;
+      if (diagonal[j]! + context.alpha < 0) belowPrior++;
+    }
     const w = network.params;
     return resultFromScores(
       network,
@@ -43,7 +48,7 @@ export const obdMethod: RelevanceMethod<ObdOptions> = {
         method: 'obd',
         label: LABELS[curvature],
         direction: 'low-is-less-relevant',
-        details: { curvature, hessianDiag: diagonal, negativeDiagonalEntries: negative },
+        details: { curvature, hessianDiag: diagonal, negativeDiagonalEntries: negative, negativePosteriorDiagonalEntries: belowPrior },
       },
       (j) => (diagonal[j]! * w[j]! * w[j]!) / 2,
     );

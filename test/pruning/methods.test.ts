@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
-import { gaussNewtonMatrix } from '../../src/nn/curvature.js';
+import { exactHessianMatrix, gaussNewtonMatrix } from '../../src/nn/curvature.js';
+import { symmetricEigen } from '../../src/linalg/index.js';
 import { prepareData } from '../../src/nn/fit.js';
 import { MLP } from '../../src/nn/mlp.js';
 import { fitMap } from '../../src/nn/train.js';
 import { fitVariational } from '../../src/nn/variational.js';
 import {
-  belsleyMethod, obsUpdate, scoreRelevance, principalSubmatrix, DENSE_ACTIVE_LIMIT, type RelevanceContext,
+  belsleyMethod, obsUpdate, posteriorCurvature, scoreRelevance, principalSubmatrix, DENSE_ACTIVE_LIMIT, type RelevanceContext,
 } from '../../src/pruning/index.js';
 import { Random } from '../../src/random/random.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -188,6 +189,39 @@ describe('Belsley as a relevance method', () => {
     const ei = information.details['eigenvalues'] as Float64Array;
     const el = laplace.details['eigenvalues'] as Float64Array;
     const k = ei.length;
+    for (let c = 0; c < k; c++) expect(el[c]! * ei[k - 1 - c]!).toBeCloseTo(1, 8);
+  });
+
+  it('exact curvature: H + αI as is where it is PSD, |H + αI| (labelled) where it is not', () => {
+    const context = trainedContext(8, 3);
+    const curvature = posteriorCurvature(context, 'exact', 'test');
+    const n = context.network.parameterCount;
+    const active = context.network.activeIndices();
+    const k = active.length;
+    const h = principalSubmatrix(exactHessianMatrix(context.network, context.batch, 'classification'), n, active);
+    let largest = 0;
+    for (const v of h) largest = Math.max(largest, Math.abs(v));
+    // At a converged MAP minimum H + αI is PSD up to rounding (H alone need not be), so it is kept as is.
+    expect(curvature.negativeEigenvalues).toBe(0);
+    expect(curvature.label).toBe('exact H + αI');
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+      expect(Math.abs(curvature.matrix[i * k + j]! - h[i * k + j]! - (i === j ? context.alpha : 0))).toBeLessThan(1e-12 * largest);
+    }
+    // Away from a minimum (untrained weights) H + αI is indefinite: its eigenvalues become |λ + α|.
+    const untrained = { ...context, network: MLP.initialized([13, 3, 3], ['tanh', 'identity'], new Random(4)) };
+    const indefinite = posteriorCurvature(untrained, 'exact', 'test');
+    expect(indefinite.negativeEigenvalues).toBeGreaterThan(0);
+    expect(indefinite.label).toMatch(/absolute eigenvalues/);
+    const raw = exactHessianMatrix(untrained.network, context.batch, 'classification');
+    const m = untrained.network.parameterCount;
+    const expected = Array.from(symmetricEigen(raw, m).values, (v) => Math.abs(v + context.alpha)).sort((a, b) => b - a);
+    const rebuilt = symmetricEigen(indefinite.matrix, m).values;
+    expected.forEach((v, c) => expect(Math.abs(rebuilt[c]! - v)).toBeLessThan(1e-10 * expected[0]!));
+    // The Laplace form with the exact Hessian is the inverse of that matrix.
+    const laplace = belsleyMethod.score(context, { matrix: 'laplace', curvature: 'exact' });
+    const information = belsleyMethod.score(context, { matrix: 'information', curvature: 'exact' });
+    const el = laplace.details['eigenvalues'] as Float64Array;
+    const ei = information.details['eigenvalues'] as Float64Array;
     for (let c = 0; c < k; c++) expect(el[c]! * ei[k - 1 - c]!).toBeCloseTo(1, 8);
   });
 
