@@ -19,7 +19,11 @@ export const DEFAULT_ALPHA = 1;
  * (N/B for a mini-batch of B of N rows, so the prior keeps its weight).
  */
 function negLogPosterior(net: MLP, batch: Batch, task: Task, alpha: number, w: Tensor, logNoiseVariance: Tensor | number, dataScale = 1): Tensor {
-  const nll = negLogLikelihood(task, forward(net, w, batch.x), batch, logNoiseVariance);
+  // The normalizing constant only matters when the noise variance is a variable; leaving it out
+  // otherwise keeps the objective's value small, so a line search can still see decreases near
+  // the optimum that would vanish in the rounding of a large constant ((N/2)·log 2π).
+  const constant = typeof logNoiseVariance !== 'number';
+  const nll = negLogLikelihood(task, forward(net, w, batch.x), batch, logNoiseVariance, constant);
   const masked = net.activeCount === net.parameterCount ? w : maskOp(w, net.mask);
   return add(mul(dataScale, nll), mul(alpha / 2, sum(square(masked))));
 }
