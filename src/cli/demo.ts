@@ -79,7 +79,7 @@ export const demoCommand: Command = {
         architecture: network.sizes,
         parameters: network.parameterCount,
         map: { converged: map.converged, gradientNorm: map.gradientNorm, iterations: map.iterations, alpha: map.alpha },
-        variational: variational ? { prior: variational.prior, alpha: variational.alpha, finalElbo: variational.history.at(-1) } : null,
+        variational: variational ? { prior: variational.prior, alpha: variational.alpha, elbo: variational.final.elbo, elboStandardError: variational.final.standardError } : null,
         test: trained.test,
         methods: methods.map(({ result, milliseconds }) => ({
           method: result.method,
@@ -104,7 +104,7 @@ export const demoCommand: Command = {
       `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} after ${map.iterations} L-BFGS iterations (max |gradient| ${map.gradientNorm.toExponential(1)}, α = ${map.alpha})`,
     );
     if (variational) {
-      out.push(`variational posterior: ELBO ${variational.history.at(-1)!.toFixed(1)} (last epoch), empirical-Bayes α = ${variational.alpha[0]!.toFixed(3)}`);
+      out.push(`variational posterior: ELBO ${variational.final.elbo.toFixed(1)} ± ${variational.final.standardError.toFixed(1)} (64 samples), empirical-Bayes α = ${variational.alpha[0]!.toFixed(3)}`);
     }
     out.push(`test accuracy: ${(100 * accuracy).toFixed(1)}% on ${trained.data.test.rows} held-out rows`);
     out.push('');

@@ -213,7 +213,9 @@ function resultJson(flags: Flags, dataset: Dataset, taskInferred: boolean, resul
             prior: variational.prior,
             alpha: variational.alpha,
             epochs: variational.history.length,
-            elbo: variational.history.at(-1) ?? null,
+            elbo: variational.final.elbo,
+            elboStandardError: variational.final.standardError,
+            kl: variational.final.kl,
             ...(dataset.task === 'regression' ? { noiseVariance: variational.noiseVariance } : {}),
           },
     ...(dataset.task === 'regression' ? { noiseVariance: model.noiseVariance ?? null } : {}),
@@ -235,7 +237,7 @@ function summary(flags: Flags, dataset: Dataset, result: TrainResult): string[] 
   ];
   if (variational !== null) {
     const alpha = [...new Set(variational.alpha)].map(formatNumber).join(', ');
-    lines.push(`variational fit: ${variational.history.length} epochs, ${variational.prior} prior α = ${alpha}, final ELBO ${formatNumber(variational.history.at(-1) ?? NaN)}`);
+    lines.push(`variational fit: ${variational.history.length} epochs, ${variational.prior} prior α = ${alpha}, ELBO ${formatNumber(variational.final.elbo)} ± ${formatNumber(variational.final.standardError)}`);
   }
   lines.push(`train: ${formatMetrics(result.train)}`);
   lines.push(`test:  ${formatMetrics(result.test)}`);

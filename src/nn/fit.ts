@@ -132,7 +132,7 @@ export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): Tr
       activation,
       alpha: map.alpha,
       map: { converged: map.converged, gradientNorm: map.gradientNorm, iterations: map.iterations, objective: map.objective },
-      ...(variational ? { variational: { prior: variational.prior, alpha: variational.alpha, finalElbo: variational.history.at(-1) } } : {}),
+      ...(variational ? { variational: { prior: variational.prior, alpha: variational.alpha, elbo: variational.final.elbo, elboStandardError: variational.final.standardError } } : {}),
     },
   };
   return { model, data, map, variational, test: evaluate(model, data.test), train: evaluate(model, data.train) };

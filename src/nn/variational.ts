@@ -57,6 +57,8 @@ export interface VariationalResult {
   readonly noiseVariance: number;
   /** The ELBO estimate of every epoch (one Monte Carlo estimate per step, averaged). */
   readonly history: number[];
+  /** The fitted posterior's ELBO on the training rows, by {@link elbo} with 64 samples. */
+  readonly final: ElboEstimate;
 }
 
 /** The prior precision of every parameter, from one α per layer. */
@@ -189,13 +191,10 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
     if (net.mask[j] === 0) mean[j] = 0;
     else sigma[j] = noGrad(() => softplus(Tensor.scalar(z[n + j]!)).item());
   }
-  return {
-    posterior: { mean, sigma },
-    alpha,
-    prior,
-    noiseVariance: task === 'regression' ? Math.exp(z[2 * n]!) : 1,
-    history,
-  };
+  const posterior = { mean, sigma };
+  const noiseVariance = task === 'regression' ? Math.exp(z[2 * n]!) : 1;
+  const final = elbo(net, posterior, train, task, { alpha, noiseVariance, samples: 64, rng: rng.fork() });
+  return { posterior, alpha, prior, noiseVariance, history, final };
 }
 
 /**
