@@ -4,7 +4,7 @@
  * any data set into a batch for an existing model (same features, scaling and classes).
  */
 import {
-  applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, takeRows, trainTestSplit,
+  applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, takeRows, trainTestSplit, unscaleTarget,
   type Dataset, type Standardizer, type TargetScaling,
 } from '../data/index.js';
 import { Random } from '../random/random.js';
@@ -82,7 +82,7 @@ export interface TrainResult {
 /** Quality of a model on the rows of a (standardized) batch, in raw units. */
 export function evaluate(model: Model, batch: Batch): Metrics {
   const scaling = model.targetScaling;
-  const y = scaling === null ? batch.y : batch.y.map((v) => v * scaling.std + scaling.mean);
+  const y = scaling === null ? batch.y : unscaleTarget(batch.y, scaling);
   return computeMetrics(model.task, predictScaled(model, batch.x), y);
 }
 
@@ -139,8 +139,8 @@ export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): Tr
 }
 
 /**
- * A whole data set as a batch for an existing model: its features must be the model's (by
- * name, in order), inputs are scaled with the model's scaling, class labels mapped to the
+ * A whole data set as a batch for an existing model: the model's features are found by name
+ * (other columns and another order are fine), inputs are scaled with the model's scaling, class labels mapped to the
  * model's classes, regression targets standardized with its target scaling.
  */
 export function batchForModel(model: Model, dataset: Dataset): Batch {
@@ -150,11 +150,9 @@ export function batchForModel(model: Model, dataset: Dataset): Batch {
   const columns = model.features.map((f) => dataset.features.indexOf(f));
   const x = new Float64Array(dataset.n * m);
   for (let i = 0; i < dataset.n; i++) {
-    for (let c = 0; c < m; c++) {
-      const raw = dataset.x[i * dataset.m + columns[c]!]!;
-      x[i * m + c] = model.inputScaling === null ? raw : (raw - model.inputScaling.mean[c]!) / model.inputScaling.std[c]!;
-    }
+    for (let c = 0; c < m; c++) x[i * m + c] = dataset.x[i * dataset.m + columns[c]!]!;
   }
+  const scaled = model.inputScaling === null ? x : applyStandardizer(x, m, model.inputScaling);
   let y: Float64Array;
   if (model.task === 'classification') {
     const classes = model.classes ?? [];
@@ -166,8 +164,7 @@ export function batchForModel(model: Model, dataset: Dataset): Batch {
       return index;
     });
   } else {
-    const scaling = model.targetScaling ?? { mean: 0, std: 1 };
-    y = dataset.y.map((v) => (v - scaling.mean) / scaling.std);
+    y = model.targetScaling === null ? dataset.y : scaleTarget(dataset.y, model.targetScaling);
   }
-  return makeBatch(x, m, y, model.task);
+  return makeBatch(scaled, m, y, model.task);
 }

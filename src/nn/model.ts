@@ -4,7 +4,7 @@
  * posterior. This is the in-memory form of a `prunus-mlp` v1 file.
  */
 import { noGrad, softmax, Tensor } from '../autograd/index.js';
-import type { Standardizer, TargetScaling, Task } from '../data/index.js';
+import { applyStandardizer, unscaleTarget, type Standardizer, type TargetScaling, type Task } from '../data/index.js';
 import { forward, MLP } from './mlp.js';
 
 /** A mean-field Gaussian posterior over the canonical parameter vector. */
@@ -37,15 +37,7 @@ export interface Model {
 
 /** Standardizes raw rows `[rows × features]` with the model's input scaling (a copy). */
 export function scaleInputs(model: Model, raw: Float64Array): Float64Array {
-  const m = model.features.length;
-  const out = raw.slice();
-  const scaling = model.inputScaling;
-  if (scaling === null) return out;
-  for (let i = 0; i < out.length; i++) {
-    const c = i % m;
-    out[i] = (out[i]! - scaling.mean[c]!) / scaling.std[c]!;
-  }
-  return out;
+  return model.inputScaling === null ? raw.slice() : applyStandardizer(raw, model.features.length, model.inputScaling);
 }
 
 /**
@@ -63,7 +55,6 @@ export function predictScaled(model: Model, x: Tensor): Float64Array {
   return noGrad(() => {
     const outputs = forward(model.network, new Tensor(model.network.params), x);
     if (model.task === 'classification') return softmax(outputs, 1).data;
-    const scaling = model.targetScaling ?? { mean: 0, std: 1 };
-    return outputs.data.map((v) => v * scaling.std + scaling.mean);
+    return model.targetScaling === null ? outputs.data : unscaleTarget(outputs.data, model.targetScaling);
   });
 }
