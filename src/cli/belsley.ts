@@ -12,7 +12,7 @@ import {
   type BelsleyDiagnostics,
   type BelsleyStep,
 } from '../pruning/belsley.js';
-import { parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
 
 const EXAMPLES = ['illustration'] as const;
 
@@ -94,12 +94,12 @@ export const belsleyCommand: Command = {
         const position = d.leastRelevant;
         const why = d.exactDependencies > 0 ? 'share of the null space' : 'share of the most degenerate component';
         out.push(
-          `  ${s + 1}. removed ${names[step.removed]!}  (max η ${formatIndex(step.maxConditionIndex)}, ${why} ${d.degenerateShare[position]!.toFixed(3)})`,
+          `  ${s + 1}. removed ${names[step.removed]!}  (max η ${formatNumber(step.maxConditionIndex)}, ${why} ${d.degenerateShare[position]!.toFixed(3)})`,
         );
       });
       if (pruning.removed.length === 0) out.push('  nothing removed');
       const last = pruning.steps[pruning.steps.length - 1];
-      const finalIndex = last !== undefined && last.removed === null ? `  (max η ${formatIndex(last.maxConditionIndex)})` : '';
+      const finalIndex = last !== undefined && last.removed === null ? `  (max η ${formatNumber(last.maxConditionIndex)})` : '';
       out.push(`removed: ${pruning.removedNames.join(', ') || '(none)'}`);
       out.push(`kept: ${pruning.keptNames.join(', ') || '(none)'}${finalIndex}`);
     }
@@ -199,7 +199,7 @@ function diagnosticsTable(d: BelsleyDiagnostics, names: readonly string[], maxCo
       const q = d.proportions[j * n + k]!;
       return q.toFixed(3).padStart(width[j]!) + (high && q > 0.5 ? '*' : ' ');
     });
-    const row = [String(k + 1).padEnd(10), formatNumber(d.eigenvalues[k]!).padStart(11), formatIndex(eta).padStart(12), ''];
+    const row = [String(k + 1).padEnd(10), formatNumber(d.eigenvalues[k]!).padStart(11), formatNumber(eta).padStart(12), ''];
     lines.push(row.join(' ') + cells.join(' '));
   }
   lines.push('');
@@ -213,18 +213,9 @@ function diagnosticsTable(d: BelsleyDiagnostics, names: readonly string[], maxCo
     }
     lines.push(`share of the null space: ${names.map((name, j) => `${name} ${d.nullSpaceShare[j]!.toFixed(3)}`).join(', ')}`);
   } else {
-    lines.push(`largest condition index: ${formatIndex(d.conditionIndices[n - 1]!)} (component ${d.mostDegenerate + 1})`);
+    lines.push(`largest condition index: ${formatNumber(d.conditionIndices[n - 1]!)} (component ${d.mostDegenerate + 1})`);
   }
   lines.push(`least relevant column: ${names[d.leastRelevant]!}`);
   return lines.map((line) => line.trimEnd());
 }
 
-function formatIndex(eta: number): string {
-  return Number.isFinite(eta) ? formatNumber(eta) : '∞';
-}
-
-function formatNumber(x: number): string {
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e5 || a < 1e-3 ? x.toExponential(3) : Number(x.toPrecision(4)).toString();
-}

@@ -1,7 +1,8 @@
 /**
  * What every command shares: the error type that becomes a one-line message and a non-zero
- * exit, result output (human text or `--json`), numeric flags.
+ * exit, result output (human text or `--json`), numeric flags, number formatting.
  */
+import type { Metrics } from '../nn/metrics.js';
 
 /** A problem with the user's input: printed as one line, exit code 1, no stack trace. */
 export class UserError extends Error {
@@ -57,4 +58,22 @@ export function parseNumberFlag(
   if (integer && !Number.isInteger(value)) throw new UserError(`--${flag}: "${text}" is not an integer`);
   if (value < min || value > max) throw new UserError(`--${flag}: ${value} is outside [${min}, ${max}]`);
   return value;
+}
+
+/**
+ * A number for human output: four significant digits, exponent form outside [1e-3, 1e5),
+ * `∞` for infinities (condition indices of exact dependencies).
+ */
+export function formatNumber(x: number): string {
+  if (x === Infinity) return '∞';
+  if (x === -Infinity) return '-∞';
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1e5 || a < 1e-3 ? x.toExponential(3) : Number(x.toPrecision(4)).toString();
+}
+
+/** `accuracy 0.978` or `rmse 3.12, r2 0.871`. */
+export function formatMetrics(metrics: Metrics): string {
+  return 'accuracy' in metrics ? `accuracy ${metrics.accuracy.toFixed(3)}` : `rmse ${formatNumber(metrics.rmse)}, r2 ${metrics.r2.toFixed(3)}`;
 }

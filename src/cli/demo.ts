@@ -9,7 +9,7 @@ import { trainOnDataset } from '../nn/fit.js';
 import { belsleyIllustration } from '../pruning/belsley-illustration.js';
 import { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, groupScores, scoreRelevance, type MethodName, type MethodOptions } from '../pruning/index.js';
 import { Random } from '../random/random.js';
-import { parseNumberFlag, printJson, type Command } from './common.js';
+import { formatNumber, parseNumberFlag, printJson, type Command } from './common.js';
 import { createProgress } from './progress.js';
 
 const usage = `Usage: prunus demo [--seed S] [--top K] [--quiet] [--json]
@@ -120,7 +120,7 @@ export const demoCommand: Command = {
     out.push(`Hidden units by OBD (sum of saliencies of incoming, bias and outgoing weights): ${units.slice(0, top).map((u) => `${u.group.name} ${formatNumber(u.score)}`).join(', ')}`);
     out.push('');
     out.push('Belsley illustration (METHODS.md §5.3): samples of (sin x, cos x, 2 + cos x, 2 + sin x, cos x + sin x, x)');
-    out.push(`  condition indices: ${Array.from(diagnostics.conditionIndices, (v) => (Number.isFinite(v) ? v.toFixed(1) : '∞')).join(', ')}`);
+    out.push(`  condition indices: ${Array.from(diagnostics.conditionIndices, formatNumber).join(', ')}`);
     out.push(`  pruning while max η > 1000 removes: ${pruning.removedNames.join(', ')}`);
     out.push(`  and keeps: ${pruning.keptNames.join(', ')}`);
     out.push('');
@@ -130,6 +130,3 @@ export const demoCommand: Command = {
   },
 };
 
-function formatNumber(v: number): string {
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(4);
-}

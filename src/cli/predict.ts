@@ -9,7 +9,7 @@ import {
 import { argmaxRow, computeMetrics, type Metrics } from '../nn/metrics.js';
 import { predictRaw, type Model } from '../nn/model.js';
 import { readModelFile } from '../nn/modelfile.js';
-import { parseNumberFlag, toJson, UserError, type Command } from './common.js';
+import { formatMetrics, parseNumberFlag, toJson, UserError, type Command } from './common.js';
 import { createProgress } from './progress.js';
 
 const usage = `Usage: prunus predict --model M --dataset D [--target COLUMN] [--drop-missing] [--json]
@@ -259,7 +259,3 @@ function table(model: Model, flags: Flags, data: PredictData, outputs: Float64Ar
   return lines;
 }
 
-/** `accuracy 0.978` or `rmse 3.12, r2 0.871`. */
-function formatMetrics(metrics: Metrics): string {
-  return 'accuracy' in metrics ? `accuracy ${metrics.accuracy.toFixed(3)}` : `rmse ${Number(metrics.rmse.toPrecision(4))}, r2 ${metrics.r2.toFixed(3)}`;
-}

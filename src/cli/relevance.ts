@@ -13,7 +13,7 @@ import {
   type BelsleyMatrix, type MethodOptions, type RelevanceResult,
 } from '../pruning/index.js';
 import { Random } from '../random/random.js';
-import { parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
 import { DATA_OPTIONS, loadData, parseDataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
@@ -184,10 +184,6 @@ function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<ty
   };
 }
 
-function formatScore(v: number): string {
-  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
-}
-
 function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, top: number, rows: number): string {
   const net = model.network;
   const lines: string[] = [];
@@ -203,26 +199,26 @@ function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<t
   if (details['conditionIndices'] instanceof Float64Array) {
     const eta = details['conditionIndices'];
     const largest = eta[eta.length - 1]!;
-    lines.push(`condition indices: largest ${Number.isFinite(largest) ? largest.toExponential(3) : '∞'}, ${details['exactDependencies']} exact dependencies`);
+    lines.push(`condition indices: largest ${formatNumber(largest)}, ${details['exactDependencies']} exact dependencies`);
   }
   lines.push('');
   const extra = result.method === 'obd' ? 'h_jj' : result.method === 'variational' ? 'μ / σ' : '';
   lines.push(`rank  parameter        index  ${'score'.padStart(12)}  ${'weight'.padStart(10)}  ${extra}`);
   Array.from(result.order.subarray(0, top)).forEach((j, rank) => {
     let more = '';
-    if (result.method === 'obd') more = formatScore((details['hessianDiag'] as Float64Array)[j]!);
+    if (result.method === 'obd') more = formatNumber((details['hessianDiag'] as Float64Array)[j]!);
     if (result.method === 'variational') {
-      more = `${formatScore((details['mean'] as Float64Array)[j]!)} / ${formatScore((details['sigma'] as Float64Array)[j]!)}`;
+      more = `${formatNumber((details['mean'] as Float64Array)[j]!)} / ${formatNumber((details['sigma'] as Float64Array)[j]!)}`;
     }
     lines.push(
-      `${String(rank + 1).padStart(4)}  ${net.parameterName(j).padEnd(15)}  ${String(j).padStart(5)}  ${formatScore(result.scores[j]!).padStart(12)}  ${formatScore(net.params[j]!).padStart(10)}  ${more}`,
+      `${String(rank + 1).padStart(4)}  ${net.parameterName(j).padEnd(15)}  ${String(j).padStart(5)}  ${formatNumber(result.scores[j]!).padStart(12)}  ${formatNumber(net.params[j]!).padStart(10)}  ${more}`,
     );
   });
   if (result.order.length > top) lines.push(`  … ${result.order.length - top} more (--top K, or --json for all)`);
   if (groups !== null) {
     lines.push('');
     lines.push('hidden units, least relevant first (sum of their parameters’ scores):');
-    for (const g of groups.slice(0, top)) lines.push(`  ${g.group.name.padEnd(8)} ${formatScore(g.score).padStart(12)}  (${g.active} active parameters)`);
+    for (const g of groups.slice(0, top)) lines.push(`  ${g.group.name.padEnd(8)} ${formatNumber(g.score).padStart(12)}  (${g.active} active parameters)`);
   }
   return lines.join('\n');
 }

@@ -7,10 +7,9 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Dataset } from '../data/index.js';
 import { trainOnDataset, type TrainResult } from '../nn/fit.js';
-import type { Metrics } from '../nn/metrics.js';
 import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
 import { formatModelFile } from '../nn/modelfile.js';
-import { parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { formatMetrics, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference, type DataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
@@ -245,14 +244,3 @@ function summary(flags: Flags, dataset: Dataset, result: TrainResult): string[] 
   return lines;
 }
 
-/** `accuracy 0.978` or `rmse 3.12, r2 0.871`. */
-function formatMetrics(metrics: Metrics): string {
-  return 'accuracy' in metrics ? `accuracy ${metrics.accuracy.toFixed(3)}` : `rmse ${formatNumber(metrics.rmse)}, r2 ${metrics.r2.toFixed(3)}`;
-}
-
-function formatNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e5 || a < 1e-3 ? x.toExponential(2) : Number(x.toPrecision(4)).toString();
-}
