@@ -9,6 +9,7 @@
  * noise variance is a variational hyperparameter fitted with the rest.
  */
 import { add, log, mask as maskOp, mul, sliceFlat, softplus, square, sub, sum, Tensor, valueAndGrad, noGrad } from '../autograd/index.js';
+import { softplusScalar } from '../autograd/kernels.js';
 import type { Task } from '../data/index.js';
 import { Random } from '../random/random.js';
 import { batchRows, negLogLikelihood, type Batch } from './losses.js';
@@ -189,7 +190,7 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
   const sigma = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     if (net.mask[j] === 0) mean[j] = 0;
-    else sigma[j] = noGrad(() => softplus(Tensor.scalar(z[n + j]!)).item());
+    else sigma[j] = softplusScalar(z[n + j]!);
   }
   const posterior = { mean, sigma };
   const noiseVariance = task === 'regression' ? Math.exp(z[2 * n]!) : 1;
@@ -207,7 +208,7 @@ export function empiricalBayesAlpha(net: MLP, mean: Float64Array, rho: Float64Ar
   net.layers.forEach((layer, l) => {
     for (let j = layer.weightOffset; j < layer.biasOffset + layer.outputs; j++) {
       if (net.mask[j] === 0) continue;
-      const sigma = Math.max(rho[j]!, 0) + Math.log1p(Math.exp(-Math.abs(rho[j]!)));
+      const sigma = softplusScalar(rho[j]!);
       sums[l]! += mean[j]! ** 2 + sigma ** 2;
       counts[l]!++;
     }

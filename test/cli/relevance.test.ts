@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import { exactHessianDiagonal } from '../../src/nn/curvature.js';
 import { batchForModel, trainOnDataset } from '../../src/nn/fit.js';
-import { writeModelFile } from '../../src/nn/modelfile.js';
+import { readModelFile, writeModelFile } from '../../src/nn/modelfile.js';
 import { expectCliError, runCli } from '../helpers/cli.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'prunus-relevance-'));
@@ -43,7 +43,6 @@ async function relevance(...args: string[]): Promise<RelevanceJson> {
 describe('prunus relevance --json', () => {
   it('obd: hessianDiag is the exact diagonal over the whole data set, scores = h·w²/2, null where pruned', async () => {
     const json = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'obd');
-    const { readModelFile } = await import('../../src/nn/modelfile.js');
     const model = readModelFile(wineModel);
     const n = model.network.parameterCount;
     expect(json.method).toBe('obd');
@@ -60,7 +59,6 @@ describe('prunus relevance --json', () => {
 
   it('obd on a regressor uses ½Σ(y_std − f)² with unit noise', async () => {
     const json = await relevance('--model', bostonModel, '--dataset', 'boston', '--method', 'obd');
-    const { readModelFile } = await import('../../src/nn/modelfile.js');
     const model = readModelFile(bostonModel);
     const reference = exactHessianDiagonal(model.network, batchForModel(model, loadDataset('boston')), 'regression', { noiseVariance: 1 });
     expect(json.hessianDiag).toEqual(Array.from(reference));
