@@ -12,3 +12,4 @@ export { sum, mean, dot, softmax, softmaxCrossEntropy, meanSquaredError, type Re
 export { gradients, type GradientOptions } from './graph.js';
 export { grad, valueAndGrad, vjp, hvp, hessian, diagHessian, type TensorFunction, type Argument } from './transforms.js';
 export { checkGrads, type CheckGradsOptions, type MultiTensorFunction } from './gradcheck.js';
+export { ACTIVATIONS, ACTIVATION_FUNCTIONS, type Activation, type ActivationFunctions } from './activations.js';

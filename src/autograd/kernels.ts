@@ -194,3 +194,8 @@ export function sigmoidScalar(x: number): number {
 export function softplusScalar(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
+
+/** max(x, 0). */
+export function reluScalar(x: number): number {
+  return x > 0 ? x : 0;
+}

@@ -13,6 +13,7 @@ import {
   broadcastToKernel,
   logSumExpKernel,
   axisSplit,
+  reluScalar,
   sigmoidScalar,
   softplusScalar,
   sumToKernel,
@@ -111,7 +112,7 @@ const sigmoidPrimitive = unary('sigmoid', sigmoidScalar, (g, _inputs, out) => [m
 const softplusPrimitive = unary('softplus', softplusScalar, (g, [x]) => [mul(g, sigmoid(x!))]);
 const squarePrimitive = unary('square', (x) => x * x, (g, [x]) => [mul(g, mul(2, x!))]);
 // relu'' = 0 almost everywhere: the VJP masks by a constant step, which has no derivative.
-const reluPrimitive = unary('relu', (x) => (x > 0 ? x : 0), (g, [x]) => [mask(g, unaryKernel(x!.data, (v) => (v > 0 ? 1 : 0)))]);
+const reluPrimitive = unary('relu', reluScalar, (g, [x]) => [mask(g, unaryKernel(x!.data, (v) => (v > 0 ? 1 : 0)))]);
 
 /** −x. */
 export function neg(x: TensorLike): Tensor {

@@ -16,10 +16,11 @@
  * Samples are processed in chunks, each chunk's per-sample matrices stacked one under the
  * other, so every step is one large matrix product instead of one small product per sample.
  */
+import { ACTIVATION_FUNCTIONS, type Activation } from '../autograd/activations.js';
 import type { Task } from '../data/index.js';
 import { matmul, matmulNT, matmulTN } from '../linalg/matmul.js';
 import type { Batch } from './losses.js';
-import type { Activation, MLP } from './mlp.js';
+import type { MLP } from './mlp.js';
 
 /**
  * Which curvature the backward pass carries:
@@ -53,44 +54,15 @@ export interface ForwardRecord {
   readonly logits: Float64Array;
 }
 
-function sigmoidOf(z: number): number {
-  // Two forms so that exp never overflows: for z < 0, exp(z) is small.
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
-
 /** Writes σ(z), σ'(z), σ''(z) for one activation, element by element. */
 function activateInPlace(activation: Activation, z: Float64Array, value: Float64Array, slope: Float64Array, bend: Float64Array): void {
+  const f = ACTIVATION_FUNCTIONS[activation];
   for (let k = 0; k < z.length; k++) {
     const v = z[k]!;
-    switch (activation) {
-      case 'tanh': {
-        const t = Math.tanh(v);
-        value[k] = t;
-        slope[k] = 1 - t * t;
-        bend[k] = -2 * t * (1 - t * t);
-        break;
-      }
-      case 'sigmoid': {
-        const s = sigmoidOf(v);
-        value[k] = s;
-        slope[k] = s * (1 - s);
-        bend[k] = s * (1 - s) * (1 - 2 * s);
-        break;
-      }
-      case 'relu':
-        // relu'(0) = 0, the convention of the autograd primitive (and of PyTorch); relu'' = 0.
-        value[k] = v > 0 ? v : 0;
-        slope[k] = v > 0 ? 1 : 0;
-        bend[k] = 0;
-        break;
-      case 'identity':
-        value[k] = v;
-        slope[k] = 1;
-        bend[k] = 0;
-        break;
-    }
+    const a = f.value(v);
+    value[k] = a;
+    slope[k] = f.slope(a, v);
+    bend[k] = f.curvature(a, v);
   }
 }
 

@@ -6,14 +6,10 @@
  * as `[out][in]` (like `torch.nn.Linear.weight`), then that layer's bias. Every score vector
  * and parameter index in prunus uses this order.
  */
-import { add, matmul, mask as maskOp, relu, sigmoid, sliceFlat, tanh, type Tensor } from '../autograd/index.js';
+import { ACTIVATION_FUNCTIONS, ACTIVATIONS, add, matmul, mask as maskOp, sliceFlat, type Activation, type Tensor } from '../autograd/index.js';
 import { Random } from '../random/random.js';
 
-/** Activation functions a layer may apply to its pre-activation. */
-export type Activation = 'tanh' | 'relu' | 'sigmoid' | 'identity';
-
-/** The activations prunus knows, for validation and help texts. */
-export const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu', 'sigmoid', 'identity'];
+export { ACTIVATIONS, type Activation } from '../autograd/index.js';
 
 /** Where one layer's parameters sit in the flat vector. */
 export interface LayerView {
@@ -50,16 +46,7 @@ export function layoutOf(sizes: readonly number[], activations: readonly Activat
 
 /** Applies an activation to a tensor. */
 export function activate(z: Tensor, activation: Activation): Tensor {
-  switch (activation) {
-    case 'tanh':
-      return tanh(z);
-    case 'relu':
-      return relu(z);
-    case 'sigmoid':
-      return sigmoid(z);
-    case 'identity':
-      return z;
-  }
+  return ACTIVATION_FUNCTIONS[activation].op(z);
 }
 
 /**
