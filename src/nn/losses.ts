@@ -2,8 +2,9 @@
  * Negative log-likelihoods of METHODS.md §1 on standardized data, as differentiable functions
  * of the network's outputs.
  */
-import { add, exp, meanSquaredError, mul, softmaxCrossEntropy, Tensor, type TensorLike } from '../autograd/index.js';
+import { add, exp, mask as maskOp, meanSquaredError, mul, softmaxCrossEntropy, square, sum, Tensor, type TensorLike } from '../autograd/index.js';
 import type { Task } from '../data/index.js';
+import { forward, type MLP } from './mlp.js';
 
 /**
  * Training or evaluation rows, ready for the network: standardized inputs `[rows × inputs]`
@@ -82,3 +83,46 @@ export function noiseVarianceOf(outputs: Float64Array, y: Float64Array): number 
   return Math.max(s / Math.max(1, y.length), 1e-12);
 }
 
+
+/**
+ * The prior precision α of the Gaussian prior N(0, 1/α): one number for every parameter, or
+ * one per layer (`[α_1, ..., α_L]`, a layer's weights and bias sharing theirs).
+ */
+export type PriorPrecision = number | readonly number[];
+
+/** α per layer as an array of the network's length (a single number repeated). */
+export function alphaPerLayer(net: MLP, alpha: PriorPrecision): number[] {
+  if (typeof alpha === 'number') return net.layers.map(() => alpha);
+  if (alpha.length === 1) return net.layers.map(() => alpha[0]!);
+  if (alpha.length !== net.layers.length) throw new Error(`prior: ${alpha.length} precisions for ${net.layers.length} layers`);
+  return [...alpha];
+}
+
+/** The prior precision of every parameter in canonical order (a layer's value over its weights and bias). */
+export function alphaPerParameter(net: MLP, alpha: PriorPrecision): Float64Array {
+  const perLayer = alphaPerLayer(net, alpha);
+  const out = new Float64Array(net.parameterCount);
+  net.layers.forEach((layer, l) => out.fill(perLayer[l]!, layer.weightOffset, layer.biasOffset + layer.outputs));
+  return out;
+}
+
+/**
+ * The negative log-posterior of parameters `w` (METHODS.md §1), up to the prior's normalizing
+ * constant: `dataScale · NLL(w, s²) + ½ Σ_active α_j w_j²`. This is the one definition: the MAP
+ * fit minimizes it, the trajectory sampler follows it, and curvature methods take its Hessian.
+ *
+ * @param logNoiseVariance log s² (regression): a tensor when the noise is being fitted.
+ * @param dataScale N/B for a mini-batch of B of N rows, so the prior keeps its weight (default 1).
+ */
+export function negLogPosterior(
+  net: MLP, batch: Batch, task: Task, alpha: PriorPrecision, w: Tensor, logNoiseVariance: TensorLike = 0, dataScale = 1,
+): Tensor {
+  // The normalizing constant only matters when the noise variance is a variable; leaving it out
+  // otherwise keeps the objective's value small, so a line search can still see decreases near
+  // the optimum that would vanish in the rounding of a large constant ((N/2)·log 2π).
+  const constant = typeof logNoiseVariance !== 'number';
+  const nll = negLogLikelihood(task, forward(net, w, batch.x), batch, logNoiseVariance, constant);
+  const masked = net.activeCount === net.parameterCount ? w : maskOp(w, net.mask);
+  const penalty = typeof alpha === 'number' ? mul(alpha / 2, sum(square(masked))) : mul(0.5, sum(mul(new Tensor(alphaPerParameter(net, alpha)), square(masked))));
+  return add(mul(dataScale, nll), penalty);
+}

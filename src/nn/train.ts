@@ -2,46 +2,27 @@
  * Training: the MAP fit that every pruning method starts from (mini-batch warm-up, then
  * full-batch L-BFGS to a gradient-norm tolerance), and a plain epoch loop with early stopping.
  */
-import { add, mask as maskOp, mul, sliceFlat, square, sum, Tensor, valueAndGrad } from '../autograd/index.js';
+import { Tensor, valueAndGrad } from '../autograd/index.js';
 import type { Task } from '../data/index.js';
 import { Random } from '../random/random.js';
 import { minimizeLbfgs, type LbfgsResult } from './lbfgs.js';
-import { batchRows, negLogLikelihood, noiseVarianceOf, type Batch } from './losses.js';
+import { alphaPerLayer, batchRows, negLogLikelihood, negLogPosterior, noiseVarianceOf, type Batch, type PriorPrecision } from './losses.js';
 import { forward, type MLP } from './mlp.js';
 import { Adam, cosineSchedule, type LearningRateSchedule, type Optimizer } from './optimizers.js';
 
 /** Default prior precision α of the Gaussian prior N(0, 1/α) on standardized data. */
 export const DEFAULT_ALPHA = 1;
 
-/**
- * The negative log-posterior (up to a constant) of parameters `w` and, for regression, the
- * log noise variance: NLL(w, s²) + (α/2)·Σ_active w². The scale of the NLL is `dataScale`
- * (N/B for a mini-batch of B of N rows, so the prior keeps its weight).
- */
-function negLogPosterior(net: MLP, batch: Batch, task: Task, alpha: number, w: Tensor, logNoiseVariance: Tensor | number, dataScale = 1): Tensor {
-  // The normalizing constant only matters when the noise variance is a variable; leaving it out
-  // otherwise keeps the objective's value small, so a line search can still see decreases near
-  // the optimum that would vanish in the rounding of a large constant ((N/2)·log 2π).
-  const constant = typeof logNoiseVariance !== 'number';
-  const nll = negLogLikelihood(task, forward(net, w, batch.x), batch, logNoiseVariance, constant);
-  const masked = net.activeCount === net.parameterCount ? w : maskOp(w, net.mask);
-  return add(mul(dataScale, nll), mul(alpha / 2, sum(square(masked))));
-}
-
 /** Options of {@link fitMap}. */
 export interface MapOptions {
-  /** Prior precision α (default {@link DEFAULT_ALPHA}). */
-  readonly alpha?: number;
+  /** Prior precision α, global or per layer (default {@link DEFAULT_ALPHA}). */
+  readonly alpha?: PriorPrecision;
   /**
-   * Regression: fit the noise variance jointly with w (default false). Joint MAP in (w, s²)
-   * is ill-posed for a flexible network: s² shrinks with the training residuals, which weakens
-   * the prior relative to the data, so w overfits further (on Boston the test RMSE got clearly
-   * worse than at unit variance in development runs). So by default w is fitted at
-   * `noiseVariance` and the noise is then estimated from the residuals; the ELBO fits it as a
-   * proper hyperparameter (variational.ts).
+   * Regression: the noise variance s² the weights are fitted at, in standardized target units
+   * (default 1). It is a hyperparameter chosen with α (prior.ts), never fitted jointly with w:
+   * joint MAP in (w, s²) is ill-posed for a flexible network (s² shrinks with the training
+   * residuals, which weakens the prior, so w overfits further).
    */
-  readonly fitNoise?: boolean;
-  /** Regression: the noise variance to start from (or keep), standardized units (default 1). */
   readonly noiseVariance?: number;
   /** Convergence: largest |∂/∂w| of the negative log-posterior (default 1e-6). */
   readonly gradientTolerance?: number;
@@ -61,16 +42,14 @@ export interface MapOptions {
 
 /** What {@link fitMap} did. */
 export interface MapResult {
-  /** Final negative log-posterior. */
+  /** Final negative log-posterior (without normalizing constants). */
   readonly objective: number;
-  /**
-   * Regression: the noise variance in standardized units — the jointly fitted one, or else the
-   * maximum-likelihood estimate given ŵ (mean squared training residual). 1 for classification.
-   */
+  /** The noise variance s² the weights were fitted at (standardized units; 1 for classification). */
   readonly noiseVariance: number;
-  /** The noise variance the weights were fitted with (1 for classification). */
-  readonly fittedWithNoiseVariance: number;
-  readonly alpha: number;
+  /** The mean squared training residual at ŵ (standardized units; regression only, else NaN). */
+  readonly residualVariance: number;
+  /** The prior precision per layer. */
+  readonly alpha: number[];
   /** Largest |gradient| entry over the active parameters at the end. */
   readonly gradientNorm: number;
   readonly converged: boolean;
@@ -79,70 +58,50 @@ export interface MapResult {
 }
 
 /**
- * Fits the MAP estimate ŵ = argmin NLL + (α/2)‖w‖² over the active parameters, in place
- * (`net.params` is updated; pruned entries stay 0). Runs L-BFGS until the
- * gradient norm is below tolerance and reports whether it got there.
+ * Fits the MAP estimate ŵ = argmin NLL(w; s²) + ½ Σ α_j w_j² over the active parameters, in
+ * place (`net.params` is updated; pruned entries stay 0), from the current weights. Runs L-BFGS
+ * until the gradient norm is below tolerance and reports whether it got there.
  */
 export function fitMap(net: MLP, train: Batch, task: Task, options: MapOptions = {}): MapResult {
-  const alpha = options.alpha ?? DEFAULT_ALPHA;
-  if (!(alpha >= 0)) throw new Error(`fitMap: alpha must be non-negative, got ${alpha}`);
-  const fitNoise = task === 'regression' && (options.fitNoise ?? false);
-  let logNoise = Math.log(options.noiseVariance ?? 1);
+  const alpha = alphaPerLayer(net, options.alpha ?? DEFAULT_ALPHA);
+  if (!alpha.every((a) => a >= 0 && Number.isFinite(a))) throw new Error(`fitMap: alpha must be non-negative and finite, got ${alpha.join(', ')}`);
+  const noiseVariance = task === 'regression' ? (options.noiseVariance ?? 1) : 1;
+  if (!(noiseVariance > 0 && Number.isFinite(noiseVariance))) throw new Error(`fitMap: the noise variance must be positive and finite, got ${noiseVariance}`);
+  const logNoise = Math.log(noiseVariance);
   if ((options.warmupEpochs ?? 0) > 0) {
     trainEpochs(net, train, task, {
       epochs: options.warmupEpochs!,
       batchSize: options.batchSize ?? 32,
       schedule: cosineSchedule(options.learningRate ?? 0.01, options.warmupEpochs!),
       alpha,
+      noiseVariance,
       rng: options.rng ?? new Random(0),
       ...(options.onProgress ? { onEpoch: (e: number, total: number, v: number) => options.onProgress!('warmup', e, total, v) } : {}),
     });
-    if (fitNoise) logNoise = Math.log(noiseVarianceOf(forwardValues(net, train), train.y));
   }
-  const n = net.parameterCount;
-  // The noise's log-variance rides along as one extra coordinate of the L-BFGS vector.
-  const start = new Float64Array(n + (fitNoise ? 1 : 0));
-  start.set(net.params);
-  if (fitNoise) start[n] = logNoise;
-  const freeMask = new Float64Array(start.length).fill(1);
-  freeMask.set(net.mask);
   const objective = (z: Float64Array): { value: number; gradient: Float64Array } => {
-    const { value, grad } = valueAndGrad((t: Tensor) => {
-      const w = fitNoise ? sliceParams(t, n) : t;
-      const noise = fitNoise ? sliceNoise(t, n) : logNoise;
-      return negLogPosterior(net, train, task, alpha, w, noise);
-    })(new Tensor(z));
+    const { value, grad } = valueAndGrad((w: Tensor) => negLogPosterior(net, train, task, alpha, w, logNoise))(new Tensor(z));
     return { value: value.item(), gradient: grad.data };
   };
   const maxIterations = options.maxIterations ?? 5000;
-  const result = minimizeLbfgs(objective, start, {
+  const result = minimizeLbfgs(objective, net.params, {
     gradientTolerance: options.gradientTolerance ?? 1e-6,
     maxIterations,
-    mask: freeMask,
+    mask: net.mask,
     ...(options.onProgress ? { onIteration: (i: number, v: number) => options.onProgress!('lbfgs', i, maxIterations, v) } : {}),
   });
-  net.params.set(result.x.subarray(0, n));
+  net.params.set(result.x);
   net.applyMask();
   return {
     objective: result.value,
-    noiseVariance: fitNoise ? Math.exp(result.x[n]!) : task === 'regression' ? noiseVarianceOf(forwardValues(net, train), train.y) : 1,
-    fittedWithNoiseVariance: task === 'regression' ? Math.exp(fitNoise ? result.x[n]! : logNoise) : 1,
+    noiseVariance,
+    residualVariance: task === 'regression' ? noiseVarianceOf(forwardValues(net, train), train.y) : Number.NaN,
     alpha,
     gradientNorm: result.gradientNorm,
     converged: result.converged,
     iterations: result.iterations,
     reason: result.reason,
   };
-}
-
-/** The network's parameters: the first n coordinates of the packed L-BFGS vector. */
-function sliceParams(t: Tensor, n: number): Tensor {
-  return sliceFlat(t, 0, [n]);
-}
-
-/** The log noise variance: the packed vector's last coordinate, as a scalar. */
-function sliceNoise(t: Tensor, n: number): Tensor {
-  return sliceFlat(t, n, []);
 }
 
 /** The network's outputs on a batch, without recording a graph. */
@@ -155,8 +114,8 @@ export interface EpochOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly schedule: LearningRateSchedule;
-  /** Prior precision α of the weight penalty (0 for none). */
-  readonly alpha: number;
+  /** Prior precision α of the weight penalty, global or per layer (0 for none). */
+  readonly alpha: PriorPrecision;
   readonly rng: Random;
   /** Defaults to Adam. */
   readonly optimizer?: Optimizer;
@@ -230,4 +189,17 @@ export function trainEpochs(net: MLP, train: Batch, task: Task, options: EpochOp
     bestEpoch: options.validation !== undefined ? best.epoch + 1 : history.length,
     stoppedEarly,
   };
+}
+
+/**
+ * The largest |∂/∂w_j| of the negative log-posterior over the active parameters, on the given
+ * rows: ≈ 0 at a converged MAP fit on its own training rows, and the measure of whether the
+ * second-order (zero-gradient) assumptions of curvature methods hold on other rows.
+ */
+export function posteriorGradientNorm(net: MLP, batch: Batch, task: Task, alpha: PriorPrecision, noiseVariance = 1): number {
+  const logNoise = task === 'regression' ? Math.log(noiseVariance) : 0;
+  const { grad } = valueAndGrad((w: Tensor) => negLogPosterior(net, batch, task, alpha, w, logNoise))(new Tensor(net.params));
+  let norm = 0;
+  for (let j = 0; j < grad.size; j++) if (net.mask[j] !== 0) norm = Math.max(norm, Math.abs(grad.data[j]!));
+  return norm;
 }

@@ -8,11 +8,11 @@
  * precision α is fixed or fitted by empirical Bayes (globally or per layer); a regression's
  * noise variance is a variational hyperparameter fitted with the rest.
  */
-import { add, log, mask as maskOp, mul, sliceFlat, softplus, square, sub, sum, Tensor, valueAndGrad, noGrad } from '../autograd/index.js';
+import { add, log, mask as maskOp, mul, noGrad, sliceFlat, softplus, square, sub, sum, Tensor, valueAndGrad, type TensorLike } from '../autograd/index.js';
 import { softplusScalar } from '../autograd/kernels.js';
 import type { Task } from '../data/index.js';
 import { Random } from '../random/random.js';
-import { batchRows, negLogLikelihood, type Batch } from './losses.js';
+import { alphaPerLayer, alphaPerParameter, batchRows, negLogLikelihood, type Batch, type PriorPrecision } from './losses.js';
 import { forward, type MLP } from './mlp.js';
 import type { Posterior } from './model.js';
 import { Adam, cosineSchedule } from './optimizers.js';
@@ -24,8 +24,8 @@ export type PriorMode = 'fixed' | 'global' | 'per-layer';
 export interface VariationalOptions {
   /** `fixed` keeps `alpha`; `global`/`per-layer` refit α by empirical Bayes (default `global`). */
   readonly prior?: PriorMode;
-  /** Initial (or fixed) prior precision (default 1). */
-  readonly alpha?: number;
+  /** Initial (or fixed) prior precision, global or per layer (default 1). */
+  readonly alpha?: PriorPrecision;
   /** Full passes over the training rows (default 1500: on Boston the ELBO still rises clearly from 600 to 1500). */
   readonly epochs?: number;
   /** Mini-batch size (default: all rows). */
@@ -62,28 +62,53 @@ export interface VariationalResult {
   readonly final: ElboEstimate;
 }
 
-/** The prior precision of every parameter, from one α per layer. */
-export function alphaPerParameter(net: MLP, alpha: readonly number[]): Float64Array {
-  const out = new Float64Array(net.parameterCount);
-  net.layers.forEach((layer, l) => {
-    out.fill(alpha[l] ?? alpha[0]!, layer.weightOffset, layer.biasOffset + layer.outputs);
-  });
-  return out;
+/**
+ * KL(q ‖ p) of the mean-field Gaussian q = N(μ, σ²) to the prior N(0, 1/α), over the active
+ * parameters (pruned ones are point masses at 0 under both):
+ * Σ_active ½[α(μ² + σ²) − 1 − log α − 2 log σ]. Written with `log α + 2 log σ` rather than
+ * `log(ασ²)`, so neither a tiny σ nor a large α can underflow or overflow the product first.
+ * This is the one definition: {@link klDivergence} evaluates it, the fit differentiates it.
+ *
+ * @param alphas the prior precision of every parameter (see {@link alphaPerParameter}).
+ * @param active 0/1 per parameter (the network's mask); every σ must be positive, including
+ *   at inactive entries (they are masked out after the per-parameter terms are formed).
+ */
+export function klTerm(mean: Tensor, sigma: Tensor, alphas: Float64Array, active: Float64Array): Tensor {
+  const logAlpha = alphas.map((v) => Math.log(v));
+  const terms = mul(0.5, sub(mul(new Tensor(alphas), add(square(mean), square(sigma))), add(add(1, new Tensor(logAlpha)), mul(2, log(sigma)))));
+  return sum(maskOp(terms, active));
+}
+
+/** KL(q ‖ p) of a posterior to the prior, as a number: {@link klTerm} evaluated. */
+export function klDivergence(net: MLP, posterior: Posterior, alpha: PriorPrecision): number {
+  // Pruned entries hold σ = 0 (log σ = −∞, and 0·∞ is NaN even under the mask): give them a
+  // harmless σ = 1 before the per-parameter terms are formed; the mask drops them anyway.
+  const sigma = posterior.sigma.map((v, j) => (net.mask[j] === 0 ? 1 : v));
+  return noGrad(() => klTerm(new Tensor(posterior.mean), new Tensor(sigma), alphaPerParameter(net, alpha), net.mask).item());
 }
 
 /**
- * KL(q ‖ p) of the mean-field Gaussian q = N(μ, σ²) to the prior N(0, 1/α), over the active
- * parameters (pruned ones are point masses at 0 under both): Σ ½[α(μ² + σ²) − 1 − log(ασ²)].
+ * The negative log-likelihood of one reparameterized draw w = μ + σ ⊙ ε (pruned entries are
+ * masked by `forward`). With {@link klTerm}, the two pieces of the negative ELBO.
  */
-export function klDivergence(net: MLP, posterior: Posterior, alpha: readonly number[]): number {
-  const a = alphaPerParameter(net, alpha);
-  let kl = 0;
-  for (let j = 0; j < net.parameterCount; j++) {
-    if (net.mask[j] === 0) continue;
-    const s2 = posterior.sigma[j]! ** 2;
-    kl += 0.5 * (a[j]! * (posterior.mean[j]! ** 2 + s2) - 1 - Math.log(a[j]! * s2));
-  }
-  return kl;
+export function drawNegLogLikelihood(net: MLP, mean: Tensor, sigma: Tensor, eps: Tensor, batch: Batch, task: Task, logNoiseVariance: TensorLike): Tensor {
+  return negLogLikelihood(task, forward(net, add(mean, mul(sigma, eps)), batch.x), batch, logNoiseVariance);
+}
+
+/**
+ * The variational training objective, a Monte Carlo estimate of the negative ELBO:
+ * `dataScale · mean_s NLL(μ + σ ⊙ ε_s) + KL(q ‖ p)` for the given draws ε_s. On the full batch
+ * (`dataScale` 1) it is exactly `−elbo(...)` with the same draws: the fit maximizes the quantity
+ * that {@link elbo} reports, not a look-alike.
+ */
+export function negativeElbo(
+  net: MLP, batch: Batch, task: Task,
+  q: { mean: Tensor; sigma: Tensor; logNoiseVariance: TensorLike },
+  alphas: Float64Array, draws: readonly Tensor[], dataScale = 1,
+): Tensor {
+  let nll: Tensor = Tensor.scalar(0);
+  for (const eps of draws) nll = add(nll, drawNegLogLikelihood(net, q.mean, q.sigma, eps, batch, task, q.logNoiseVariance));
+  return add(mul(dataScale / draws.length, nll), klTerm(q.mean, q.sigma, alphas, net.mask));
 }
 
 /** The ELBO estimate with its parts and Monte Carlo standard error. */
@@ -94,34 +119,95 @@ export interface ElboEstimate {
   readonly expectedLogLikelihood: number;
   readonly kl: number;
   readonly samples: number;
+  /** log p(D | w_s) of every draw, in draw order (pair them across structures for differences). */
+  readonly logLikelihoods: Float64Array;
+}
+
+/** Options of {@link elbo}. */
+export interface ElboOptions {
+  readonly alpha: PriorPrecision;
+  readonly noiseVariance?: number;
+  /** Number of draws (default 32; ignored when `draws` is given). */
+  readonly samples?: number;
+  /** Source of the draws when `draws` is not given. */
+  readonly rng?: Random;
+  /**
+   * The standard normal draws ε, `samples × parameterCount` row-major: common random numbers,
+   * so two structures of one architecture are compared on the same draws (see {@link elboDifference}).
+   */
+  readonly draws?: Float64Array;
 }
 
 /**
- * Estimates the ELBO of `posterior` on `batch` for the network's current structure (its
- * mask): E_q[log p(D|w)] by `samples` draws of w (pruned entries exactly 0), minus the exact KL.
+ * Estimates the ELBO of `posterior` on `batch` for the network's current structure (its mask):
+ * E_q[log p(D|w)] by draws of w (pruned entries exactly 0), minus the exact KL. It evaluates
+ * {@link drawNegLogLikelihood} and {@link klTerm}, the pieces the fit's objective is made of.
  */
-export function elbo(
-  net: MLP,
-  posterior: Posterior,
-  batch: Batch,
-  task: Task,
-  options: { alpha: readonly number[]; noiseVariance?: number; samples?: number; rng?: Random },
-): ElboEstimate {
-  const samples = options.samples ?? 32;
-  const rng = options.rng ?? new Random(0);
+export function elbo(net: MLP, posterior: Posterior, batch: Batch, task: Task, options: ElboOptions): ElboEstimate {
+  const n = net.parameterCount;
+  const draws = options.draws ?? standardNormalDraws(options.rng ?? new Random(0), options.samples ?? 32, n);
+  if (draws.length % n !== 0 || draws.length === 0) throw new Error(`elbo: ${draws.length} draws are not whole samples of ${n} parameters`);
+  const samples = draws.length / n;
   const logNoise = Math.log(options.noiseVariance ?? 1);
   const logLikelihoods = new Float64Array(samples);
   noGrad(() => {
+    const mean = new Tensor(posterior.mean);
+    const sigma = new Tensor(posterior.sigma);
     for (let s = 0; s < samples; s++) {
-      const w = new Float64Array(net.parameterCount);
-      for (let j = 0; j < w.length; j++) w[j] = net.mask[j] === 0 ? 0 : posterior.mean[j]! + posterior.sigma[j]! * rng.normal();
-      logLikelihoods[s] = -negLogLikelihood(task, forward(net, new Tensor(w), batch.x), batch, logNoise).item();
+      const eps = new Tensor(draws.subarray(s * n, (s + 1) * n));
+      logLikelihoods[s] = -drawNegLogLikelihood(net, mean, sigma, eps, batch, task, logNoise).item();
     }
   });
-  const mean = logLikelihoods.reduce((a, b) => a + b, 0) / samples;
-  const variance = samples > 1 ? logLikelihoods.reduce((a, v) => a + (v - mean) ** 2, 0) / (samples - 1) : 0;
+  const { mean, standardError } = meanAndStandardError(logLikelihoods);
   const kl = klDivergence(net, posterior, options.alpha);
-  return { elbo: mean - kl, standardError: Math.sqrt(variance / samples), expectedLogLikelihood: mean, kl, samples };
+  return { elbo: mean - kl, standardError, expectedLogLikelihood: mean, kl, samples, logLikelihoods };
+}
+
+/** `samples × n` standard normal draws, row-major. */
+export function standardNormalDraws(rng: Random, samples: number, n: number): Float64Array {
+  return rng.normals(samples * n);
+}
+
+/** Sample mean and the standard error of the mean. */
+function meanAndStandardError(values: Float64Array): { mean: number; standardError: number } {
+  const count = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / count;
+  const variance = count > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (count - 1) : 0;
+  return { mean, standardError: Math.sqrt(variance / count) };
+}
+
+/** Two ELBO estimates on common random numbers and their paired difference. */
+export interface ElboComparison {
+  /** ELBO(b) − ELBO(a). */
+  readonly difference: number;
+  /** Standard error of the difference, from the paired per-draw differences (the KLs are exact). */
+  readonly standardError: number;
+  readonly a: ElboEstimate;
+  readonly b: ElboEstimate;
+}
+
+/**
+ * ELBO(b) − ELBO(a) for two structures (masks) of one architecture, each with its own posterior
+ * and prior, estimated on the SAME draws ε (common random numbers): draw s of both uses ε_s, so
+ * the noise shared by the two estimates cancels in the difference and its standard error is that
+ * of the paired differences — far smaller than either estimate's own error when the structures
+ * are close.
+ */
+export function elboDifference(
+  a: { net: MLP; posterior: Posterior; alpha: PriorPrecision; noiseVariance?: number },
+  b: { net: MLP; posterior: Posterior; alpha: PriorPrecision; noiseVariance?: number },
+  batch: Batch, task: Task, draws: Float64Array,
+): ElboComparison {
+  if (a.net.parameterCount !== b.net.parameterCount) {
+    throw new Error(`elboDifference: common random numbers need one architecture (${a.net.parameterCount} and ${b.net.parameterCount} parameters)`);
+  }
+  const estimate = (x: typeof a): ElboEstimate =>
+    elbo(x.net, x.posterior, batch, task, { alpha: x.alpha, draws, ...(x.noiseVariance !== undefined ? { noiseVariance: x.noiseVariance } : {}) });
+  const ea = estimate(a);
+  const eb = estimate(b);
+  const paired = eb.logLikelihoods.map((v, s) => v - ea.logLikelihoods[s]!);
+  const { standardError } = meanAndStandardError(paired);
+  return { difference: eb.elbo - ea.elbo, standardError, a: ea, b: eb };
 }
 
 /** Inverse softplus: the ρ with softplus(ρ) = σ, stable for small σ. */
@@ -136,8 +222,7 @@ function inverseSoftplus(sigma: number): number {
 export function fitVariational(net: MLP, train: Batch, task: Task, options: VariationalOptions = {}): VariationalResult {
   const n = net.parameterCount;
   const prior = options.prior ?? 'global';
-  const layers = net.layers.length;
-  let alpha = new Array<number>(layers).fill(options.alpha ?? 1);
+  let alpha = alphaPerLayer(net, options.alpha ?? 1);
   const epochs = options.epochs ?? 1500;
   const samples = options.samples ?? 1;
   const rng = options.rng ?? new Random(0);
@@ -159,23 +244,16 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
   const history: number[] = [];
 
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const alphas = new Tensor(alphaPerParameter(net, alpha));
+    const alphas = alphaPerParameter(net, alpha);
     const order = rng.permutation(train.rows);
     let epochElbo = 0;
     for (let start = 0; start < train.rows; start += batchSize) {
       const rows = order.subarray(start, Math.min(train.rows, start + batchSize));
       const batch = rows.length === train.rows ? train : batchRows(train, rows);
-      const noises = Array.from({ length: samples }, () => new Tensor(rng.normals(n)));
+      const draws = Array.from({ length: samples }, () => new Tensor(rng.normals(n)));
       const { value, grad } = valueAndGrad((v: Tensor) => {
-        const mu = sliceFlat(v, 0, [n]);
-        const sigma = softplus(sliceFlat(v, n, [n]));
-        const logNoise = sliceFlat(v, 2 * n, []);
-        let nll: Tensor = Tensor.scalar(0);
-        for (const eps of noises) {
-          nll = add(nll, negLogLikelihood(task, forward(net, add(mu, mul(sigma, eps)), batch.x), batch, logNoise));
-        }
-        const kl = sum(maskOp(mul(0.5, sub(sub(mul(alphas, add(square(mu), square(sigma))), 1), log(mul(alphas, square(sigma))))), net.mask));
-        return add(mul(train.rows / (rows.length * samples), nll), kl);
+        const q = { mean: sliceFlat(v, 0, [n]), sigma: softplus(sliceFlat(v, n, [n])), logNoiseVariance: sliceFlat(v, 2 * n, []) };
+        return negativeElbo(net, batch, task, q, alphas, draws, train.rows / rows.length);
       })(new Tensor(z));
       const negative = value.item();
       if (!Number.isFinite(negative)) throw new Error(`variational training diverged at epoch ${epoch + 1}: the ELBO is ${-negative}`);

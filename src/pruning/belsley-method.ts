@@ -10,10 +10,9 @@
  * - `samples`: the empirical covariance of given samples of the parameter vector.
  * H is the Gauss-Newton matrix by default, the exact Hessian as an option (dense.ts).
  */
-import { add, mul, mask as maskOp, square, sum, Tensor, valueAndGrad } from '../autograd/index.js';
+import { mul, Tensor, valueAndGrad } from '../autograd/index.js';
 import { spdInverse } from '../linalg/index.js';
-import { batchRows, negLogLikelihood } from '../nn/losses.js';
-import { forward } from '../nn/mlp.js';
+import { batchRows, negLogPosterior } from '../nn/losses.js';
 import { belsleyDiagnostics, covarianceOfSamples } from './belsley.js';
 import { checkDenseActiveSize, inverseFromEigen, posteriorCurvature, type DenseCurvature } from './dense.js';
 import type { RelevanceContext, RelevanceMethod, RelevanceResult } from './relevance.js';
@@ -66,9 +65,7 @@ export function trajectorySamples(context: RelevanceContext, snapshots: number, 
     at += batchSize;
     // Per-row objective (NLL of the mini-batch scaled to the data set, plus the prior, over N),
     // so the step size means the same on any data set.
-    const { grad } = valueAndGrad((t: Tensor) =>
-      mul(1 / batch.rows, add(mul(batch.rows / batchSize, negLogLikelihood(task, forward(network, t, rows.x), rows, logNoise)), mul(alpha / 2, sum(square(maskOp(t, network.mask)))))),
-    )(new Tensor(w));
+    const { grad } = valueAndGrad((t: Tensor) => mul(1 / batch.rows, negLogPosterior(network, rows, task, alpha, t, logNoise, batch.rows / batchSize)))(new Tensor(w));
     for (const j of active) w[j]! -= learningRate * grad.data[j]!;
     if (step >= burnIn) active.forEach((j, a) => (out[(step - burnIn) * k + a] = w[j]!));
   }

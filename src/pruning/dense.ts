@@ -6,6 +6,7 @@
  */
 import { matmulNT, symmetricEigen } from '../linalg/index.js';
 import { exactHessianMatrix, gaussNewtonMatrix } from '../nn/curvature.js';
+import { alphaPerParameter } from '../nn/losses.js';
 import { principalSubmatrix, type RelevanceContext } from './relevance.js';
 
 /** Which dense curvature: the Gauss-Newton matrix or the exact Hessian. */
@@ -50,14 +51,14 @@ export function posteriorCurvature(context: RelevanceContext, curvature: DenseCu
   const full = curvature === 'exact' ? exactHessianMatrix(network, batch, task, options) : gaussNewtonMatrix(network, batch, task, options);
   const k = active.length;
   const matrix = principalSubmatrix(full, n, active);
+  const alphas = alphaPerParameter(network, alpha);
+  for (let i = 0; i < k; i++) matrix[i * k + i]! += alphas[active[i]!]!;
   if (curvature === 'gauss-newton') {
-    for (let i = 0; i < k; i++) matrix[i * k + i]! += alpha;
     return { active, matrix, label: 'Gauss-Newton G + αI', negativeEigenvalues: 0, eigen: null };
   }
   // ŵ minimizes the negative log-posterior, so H + αI (not H alone, which may dip to −α) is
   // what is PSD there; if it is still indefinite (not converged, or a saddle), |H + αI| keeps
   // the curvature's magnitude in every direction (as in saddle-free Newton), and says so.
-  for (let i = 0; i < k; i++) matrix[i * k + i]! += alpha;
   const { values, vectors } = symmetricEigen(matrix, k);
   let negative = 0;
   const shifted = values.map((v) => {

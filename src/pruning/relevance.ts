@@ -5,7 +5,7 @@
  * output can show it.
  */
 import type { Task } from '../data/index.js';
-import type { Batch } from '../nn/losses.js';
+import type { Batch, PriorPrecision } from '../nn/losses.js';
 import type { MLP } from '../nn/mlp.js';
 import type { Posterior } from '../nn/model.js';
 import type { Random } from '../random/random.js';
@@ -17,8 +17,8 @@ export interface RelevanceContext {
   readonly task: Task;
   /** The rows curvature and likelihood are summed over (standardized). */
   readonly batch: Batch;
-  /** Prior precision α (for `H + αI` and the like). */
-  readonly alpha: number;
+  /** Prior precision α, global or per layer (for `H + αI` and the like). */
+  readonly alpha: PriorPrecision;
   /** Regression noise variance in standardized units used by curvature (default 1). */
   readonly noiseVariance?: number;
   /** Source of randomness (random method, trajectory sampling). */

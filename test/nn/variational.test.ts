@@ -3,7 +3,8 @@ import { loadDataset } from '../../src/data/index.js';
 import { prepareData } from '../../src/nn/fit.js';
 import { MLP } from '../../src/nn/mlp.js';
 import { fitMap } from '../../src/nn/train.js';
-import { elbo, fitVariational, klDivergence, alphaPerParameter } from '../../src/nn/variational.js';
+import { alphaPerParameter } from '../../src/nn/losses.js';
+import { elbo, fitVariational, klDivergence } from '../../src/nn/variational.js';
 import { Random } from '../../src/random/random.js';
 
 function wineModel(seed: number) {
