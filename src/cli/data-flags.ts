@@ -20,7 +20,7 @@ export const DATA_OPTIONS = {
 } as const;
 
 /** Usage lines of the data flags, for a command's `--help`. */
-export const DATA_USAGE = `  --dataset NAME|PATH     wine, boston, digits, synthetic, or a CSV file with a header row
+export const DATA_USAGE = `  --dataset NAME|PATH     wine, boston, digits, synthetic, friedman, or a CSV file with a header row
   --target COLUMN         the target column (default: the last column)
   --task TASK             classification or regression (default: inferred — integer targets
                           with at most ${MAX_INFERRED_CLASSES} distinct values are classes)
@@ -56,7 +56,7 @@ export interface DataFlagValues {
 export function parseDataFlags(values: DataFlagValues): DataFlags {
   const dataset = values.dataset;
   if (dataset === undefined || dataset.trim() === '') {
-    throw new UserError('--dataset NAME|PATH is required (wine, boston, digits, synthetic, or a CSV file)');
+    throw new UserError('--dataset NAME|PATH is required (wine, boston, digits, synthetic, friedman, or a CSV file)');
   }
   const task = values.task;
   if (task !== undefined && task !== 'classification' && task !== 'regression') {

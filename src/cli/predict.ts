@@ -21,7 +21,7 @@ ignored). When it also has the target column, the metrics are reported (accuracy
 
 Options:
   --model FILE            the model file
-  --dataset NAME|PATH     wine, boston, digits, synthetic, or a CSV file with a header row
+  --dataset NAME|PATH     wine, boston, digits, synthetic, friedman, or a CSV file with a header row
   --target COLUMN         the target column (default: the model's target; metrics need it)
   --drop-missing          drop rows with missing values instead of failing
   --seed S                seed of the generated synthetic set (default 0)
@@ -102,7 +102,7 @@ function parseFlags(args: string[]): Flags {
   });
   if (values.model === undefined || values.model.trim() === '') throw new UserError('--model FILE is required (a model saved by prunus train)');
   if (values.dataset === undefined || values.dataset.trim() === '') {
-    throw new UserError('--dataset NAME|PATH is required (wine, boston, digits, synthetic, or a CSV file)');
+    throw new UserError('--dataset NAME|PATH is required (wine, boston, digits, synthetic, friedman, or a CSV file)');
   }
   return {
     model: values.model,

@@ -1,7 +1,8 @@
 /**
  * `--dataset NAME|PATH`: the built-in sets (`wine`, `boston`, `digits` from the package's
- * `data/` folder, `synthetic` generated) or any CSV file with a header row.
+ * `data/` folder, `synthetic` and `friedman` generated) or any CSV file with a header row.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readCsvFile, toFeatureTable } from './csv.js';
 import type { Dataset, Task } from './dataset.js';
@@ -9,9 +10,10 @@ import { toDataset } from './dataset.js';
 import { DataError } from './errors.js';
 import type { SyntheticReading } from './synthetic.js';
 import { generateSynthetic } from './synthetic.js';
+import { generateFriedman } from './friedman.js';
 
 /** Names that {@link loadDataset} resolves itself rather than as paths. */
-export const BUILTIN_DATASETS = ['wine', 'boston', 'digits', 'synthetic'] as const;
+export const BUILTIN_DATASETS = ['wine', 'boston', 'digits', 'synthetic', 'friedman'] as const;
 
 /** One of {@link BUILTIN_DATASETS}. */
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
@@ -32,10 +34,12 @@ export interface LoadOptions {
 
 /**
  * The package's `data/` folder. The module sits two levels below the package root both as
- * `src/data/datasets.ts` (tests) and as `dist/data/datasets.js` (built), so one relative
- * URL serves both.
+ * `src/data/datasets.ts` (tests) and as `dist/data/datasets.js` (built), and three levels
+ * below it in the development build of benchmarks and scripts (`dist-bench/src/data/`).
  */
-export const DATA_DIR: string = fileURLToPath(new URL('../../data/', import.meta.url));
+export const DATA_DIR: string = [new URL('../../data/', import.meta.url), new URL('../../../data/', import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((dir) => existsSync(`${dir}wine.csv`)) ?? fileURLToPath(new URL('../../data/', import.meta.url));
 
 /** True for a name {@link loadDataset} treats as built in. */
 export function isBuiltinDataset(name: string): name is BuiltinDataset {
@@ -62,6 +66,11 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
       ...(options.seed !== undefined && { seed: options.seed }),
       ...(options.reading !== undefined && { reading: options.reading }),
     });
+  }
+  if (nameOrPath === 'friedman') {
+    if (options.target !== undefined && options.target !== 'y') throw new DataError(`friedman: the only target is "y", not "${options.target}"`);
+    if (options.task === 'classification') throw new DataError('friedman: the friedman set is a regression task');
+    return generateFriedman(options.seed !== undefined ? { seed: options.seed } : {});
   }
   const builtin = isBuiltinDataset(nameOrPath);
   const path = builtin ? `${DATA_DIR}${nameOrPath}.csv` : nameOrPath;

@@ -11,6 +11,8 @@ export type { BuiltinDataset, LoadOptions } from './datasets.js';
 export { BUILTIN_DATASETS, DATA_DIR, isBuiltinDataset, loadDataset } from './datasets.js';
 export type { SyntheticDataset, SyntheticOptions, SyntheticReading } from './synthetic.js';
 export { generateSynthetic, syntheticCovariance, syntheticMean } from './synthetic.js';
+export type { FriedmanOptions } from './friedman.js';
+export { FRIEDMAN_SIGNAL_STD, generateFriedman } from './friedman.js';
 export type { Split, SplitOptions } from './split.js';
 export { subsetDataset, takeRows, trainTestSplit, trainValidationSplit } from './split.js';
 export type { Standardizer, TargetScaling } from './scaling.js';

@@ -4,7 +4,7 @@
  * any data set into a batch for an existing model (same features, scaling and classes).
  */
 import {
-  applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, takeRows, trainTestSplit, unscaleTarget,
+  applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, subsetDataset, takeRows, trainTestSplit, unscaleTarget,
   type Dataset, type Standardizer, type TargetScaling,
 } from '../data/index.js';
 import { Random } from '../random/random.js';
@@ -13,6 +13,7 @@ import { computeMetrics, type Metrics } from './metrics.js';
 import { MLP, type Activation } from './mlp.js';
 import { predictScaled, type Model } from './model.js';
 import { fitMap, type MapResult } from './train.js';
+import { AUTO_CRITERION, choosePrior, type PriorChoice, type PriorCriterion, type PriorScope } from './prior.js';
 import { fitVariational, type VariationalOptions, type VariationalResult } from './variational.js';
 
 /** A data set split and standardized for training. */
@@ -56,14 +57,24 @@ export interface TrainOptions {
   /** Seed of the split, the initialization and all sampling (default 0). */
   readonly seed?: number;
   readonly testFraction?: number;
-  /** Prior precision α of the MAP fit. */
-  readonly alpha?: number;
+  /**
+   * The prior precision α of the MAP fit: a number (a fixed prior), a criterion that chooses α
+   * (and, for regression, s²) from the training rows, or `auto` (default: the criterion the
+   * study in docs/methods.md found best, {@link AUTO_CRITERION}).
+   */
+  readonly alpha?: number | 'auto' | PriorCriterion;
+  /** One α for the whole network (default) or one per layer. */
+  readonly prior?: PriorScope;
+  /** Regression with a fixed α: the noise variance s² of the fit, standardized units (default 1). */
+  readonly noiseVariance?: number;
   /** Adam epochs before the L-BFGS MAP fit (default 0). */
   readonly epochs?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
-  /** Also fit the variational posterior (options, or true for defaults). */
+  /** Also fit the variational posterior, and keep it in the model (options, or true for defaults). */
   readonly variational?: boolean | VariationalOptions;
+  /** Options of every variational fit: the `elbo` criterion's and the posterior's (e.g. epochs). */
+  readonly variationalFit?: VariationalOptions;
   /** Progress: a phase name, step and total. */
   readonly onProgress?: (phase: string, step: number, total: number) => void;
 }
@@ -73,6 +84,8 @@ export interface TrainResult {
   readonly model: Model;
   readonly data: PreparedData;
   readonly map: MapResult;
+  /** How α (and s²) were chosen. */
+  readonly prior: PriorChoice;
   readonly variational: VariationalResult | null;
   /** Quality of the MAP weights on the test rows (raw units). */
   readonly test: Metrics;
@@ -86,56 +99,124 @@ export function evaluate(model: Model, batch: Batch): Metrics {
   return computeMetrics(model.task, predictScaled(model, batch.x), y);
 }
 
+/** Where a model's training rows came from: enough to rebuild its split (the model file's `training.data`). */
+export interface TrainingData {
+  /** Built-in name or the CSV path, as given. */
+  readonly dataset: string;
+  readonly target: string;
+  readonly seed: number;
+  readonly testFraction: number;
+  /** Rows of the data set (after dropping rows with missing values), and of each side of the split. */
+  readonly rows: number;
+  readonly trainRows: number;
+  readonly testRows: number;
+  readonly features: number;
+  readonly droppedRows: number;
+}
+
 /**
- * Trains an MLP on a data set: the MAP fit ŵ to convergence (the one model every pruning
- * method starts from), optionally the variational posterior from μ = ŵ, and test metrics.
+ * Trains an MLP on a data set: the MAP fit ŵ to convergence at a prior chosen by a Bayesian
+ * criterion (or fixed), the one model every pruning method starts from; optionally the
+ * variational posterior; and test metrics.
  */
 export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): TrainResult {
   const seed = options.seed ?? 0;
-  const data = prepareData(dataset, { seed, ...(options.testFraction !== undefined ? { testFraction: options.testFraction } : {}) });
-  const outputs = dataset.task === 'classification' ? dataset.classes!.length : 1;
+  const testFraction = options.testFraction ?? 0.25;
+  const data = prepareData(dataset, { seed, testFraction });
+  const task = dataset.task;
+  const outputs = task === 'classification' ? dataset.classes!.length : 1;
   const hidden = options.hidden ?? [16];
   const activation = options.activation ?? 'tanh';
   const rng = new Random(seed);
   const network = MLP.initialized([dataset.m, ...hidden, outputs], [...hidden.map(() => activation), 'identity'], rng.fork());
-  const map = fitMap(network, data.train, dataset.task, {
-    ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
-    warmupEpochs: options.epochs ?? 0,
+  const requested = options.alpha ?? 'auto';
+  const criterion = requested === 'auto' ? AUTO_CRITERION : requested;
+  const scope = options.prior ?? 'global';
+  const progress = options.onProgress;
+  const mapOptions = {
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     rng: rng.fork(),
-    ...(options.onProgress ? { onProgress: (phase: string, step: number, total: number) => options.onProgress!(phase === 'lbfgs' ? 'MAP fit (L-BFGS)' : 'warm-up (Adam)', step, total) } : {}),
-  });
+    ...(progress ? { onProgress: (phase: string, step: number, total: number) => progress(phase === 'lbfgs' ? 'MAP fit (L-BFGS)' : 'warm-up (Adam)', step, total) } : {}),
+  };
+  // The first fit: at the fixed prior, or at α = 1, s² = 1 where a criterion starts from.
+  const fixedAlpha = typeof criterion === 'number' ? criterion : 1;
+  const fixedNoise = typeof criterion === 'number' ? (options.noiseVariance ?? 1) : 1;
+  let map = fitMap(network, data.train, task, { ...mapOptions, alpha: fixedAlpha, noiseVariance: fixedNoise, warmupEpochs: options.epochs ?? 0 });
+  let prior: PriorChoice = {
+    criterion: 'fixed',
+    requested: 'fixed',
+    scope,
+    alpha: map.alpha,
+    noiseVariance: map.noiseVariance,
+    iterations: 0,
+    converged: true,
+    history: [],
+  };
   let variational: VariationalResult | null = null;
-  if (options.variational) {
-    const extra = typeof options.variational === 'object' ? options.variational : {};
-    variational = fitVariational(network, data.train, dataset.task, {
+  const variationalExtra = { ...options.variationalFit, ...(typeof options.variational === 'object' ? options.variational : {}) };
+  if (typeof criterion !== 'number') {
+    const chosen = choosePrior(network, data.train, task, {
+      criterion,
+      requested: requested === 'auto' ? 'auto' : criterion,
+      scope,
+      map: { rng: mapOptions.rng },
+      variational: variationalExtra,
       rng: rng.fork(),
-      ...(dataset.task === 'regression' ? { noiseVariance: map.noiseVariance } : {}),
-      ...(options.onProgress ? { onEpoch: (e: number, total: number) => options.onProgress!('variational fit', e, total) } : {}),
-      ...extra,
+      ...(progress ? { onProgress: progress } : {}),
+    });
+    map = chosen.map;
+    prior = chosen.choice;
+    variational = chosen.variational;
+  }
+  // The variational posterior starts from μ = ŵ (METHODS §2); the ELBO criterion already fitted
+  // one from the first fit's weights at the same structure, and it is reused rather than refitted.
+  if (options.variational && variational === null) {
+    variational = fitVariational(network, data.train, task, {
+      rng: rng.fork(),
+      prior: scope === 'global' ? 'global' : 'per-layer',
+      alpha: prior.alpha,
+      ...(task === 'regression' ? { noiseVariance: prior.noiseVariance } : {}),
+      ...(progress ? { onEpoch: (e: number, total: number) => progress('variational fit', e, total) } : {}),
+      ...variationalExtra,
     });
   }
+  const trainingData: TrainingData = {
+    dataset: dataset.name,
+    target: dataset.target,
+    seed,
+    testFraction,
+    rows: dataset.n,
+    trainRows: data.trainRows.length,
+    testRows: data.testRows.length,
+    features: dataset.m,
+    droppedRows: dataset.droppedRows,
+  };
   const model: Model = {
     network,
-    task: dataset.task,
+    task,
     features: dataset.features,
     target: dataset.target,
     classes: dataset.classes,
     inputScaling: data.inputScaling,
     targetScaling: data.targetScaling,
-    noiseVariance: variational?.noiseVariance ?? map.noiseVariance,
-    ...(variational ? { posterior: variational.posterior } : {}),
+    noiseVariance: prior.noiseVariance,
+    ...(options.variational && variational ? { posterior: variational.posterior } : {}),
     training: {
       seed,
       hidden: [...hidden],
       activation,
-      alpha: map.alpha,
+      data: trainingData,
+      alpha: prior.alpha,
+      noiseVariance: prior.noiseVariance,
+      prior,
       map: { converged: map.converged, gradientNorm: map.gradientNorm, iterations: map.iterations, objective: map.objective },
-      ...(variational ? { variational: { prior: variational.prior, alpha: variational.alpha, elbo: variational.final.elbo, elboStandardError: variational.final.standardError } } : {}),
+      ...(options.variational && variational
+        ? { variational: { prior: variational.prior, alpha: variational.alpha, noiseVariance: variational.noiseVariance, elbo: variational.final.elbo, elboStandardError: variational.final.standardError } }
+        : {}),
     },
   };
-  return { model, data, map, variational, test: evaluate(model, data.test), train: evaluate(model, data.train) };
+  return { model, data, map, prior, variational: options.variational ? variational : null, test: evaluate(model, data.test), train: evaluate(model, data.train) };
 }
 
 /**
@@ -167,4 +248,66 @@ export function batchForModel(model: Model, dataset: Dataset): Batch {
     y = model.targetScaling === null ? dataset.y : scaleTarget(dataset.y, model.targetScaling);
   }
   return makeBatch(scaled, m, y, model.task);
+}
+
+/** Which rows of a data set a command scores a model on (`--rows`). */
+export type RowSelection = 'train' | 'test' | 'all';
+
+/** The selections, for flags and help texts. */
+export const ROW_SELECTIONS: readonly RowSelection[] = ['train', 'test', 'all'];
+
+/**
+ * The model's record of its training data (`training.data` in the model file), or null when
+ * the model does not record one (an older file, or one made elsewhere) or it is malformed.
+ */
+export function trainingDataOf(model: Model): TrainingData | null {
+  const data = model.training?.['data'];
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
+  const record = data as Record<string, unknown>;
+  const count = (key: string): boolean => Number.isInteger(record[key]) && (record[key] as number) >= 0;
+  if (typeof record['dataset'] !== 'string' || typeof record['target'] !== 'string') return null;
+  if (!['seed', 'rows', 'trainRows', 'testRows', 'features', 'droppedRows'].every(count)) return null;
+  const fraction = record['testFraction'];
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction < 1)) return null;
+  return record as unknown as TrainingData;
+}
+
+/** Rows of a data set prepared for a model, and how they were chosen. */
+export interface ModelRows {
+  readonly batch: Batch;
+  readonly selection: RowSelection;
+  /** Row indices into the data set (all rows, in order, for `all`). */
+  readonly indices: Int32Array;
+  /** Why the default fell back to all rows (for stderr), else null. */
+  readonly note: string | null;
+}
+
+/**
+ * The rows of `dataset` a model is scored on: its own training or test rows (rebuilt from the
+ * split the model file records) or all of them. With no `requested` selection: `train` when the
+ * model records its split and the data matches it (same row count and features), else `all`
+ * with a note saying why. Curvature and gradients belong on the training rows: elsewhere ŵ is
+ * not a stationary point (METHODS §2).
+ *
+ * @throws when `train` or `test` is asked for but the split cannot be rebuilt.
+ */
+export function rowsForModel(model: Model, dataset: Dataset, requested?: RowSelection): ModelRows {
+  const record = trainingDataOf(model);
+  let mismatch: string | null = null;
+  if (record === null) mismatch = 'the model does not record its training split';
+  else if (dataset.n !== record.rows) mismatch = `the data has ${dataset.n} rows, the model was trained on a split of ${record.rows}`;
+  else if (model.features.some((f) => !dataset.features.includes(f))) mismatch = 'the data lacks some of the model’s features';
+  const selection = requested ?? (mismatch === null ? 'train' : 'all');
+  if (selection === 'all') {
+    const indices = Int32Array.from({ length: dataset.n }, (_, i) => i);
+    const note = requested === undefined ? `scoring on all ${dataset.n} rows: ${mismatch} (--rows all to silence this)` : null;
+    return { batch: batchForModel(model, dataset), selection, indices, note };
+  }
+  if (mismatch !== null || record === null) throw new Error(`--rows ${selection}: ${mismatch ?? 'no split recorded'}; use --rows all`);
+  const split = trainTestSplit(dataset, { seed: record.seed, fraction: record.testFraction });
+  if (split.train.length !== record.trainRows || split.heldOut.length !== record.testRows) {
+    throw new Error(`--rows ${selection}: the rebuilt split has ${split.train.length}/${split.heldOut.length} rows, the model records ${record.trainRows}/${record.testRows}; use --rows all`);
+  }
+  const indices = selection === 'train' ? split.train : split.heldOut;
+  return { batch: batchForModel(model, subsetDataset(dataset, indices)), selection, indices, note: null };
 }

@@ -11,5 +11,7 @@ export * from './lbfgs.js';
 export * from './train.js';
 export * from './variational.js';
 export * from './curvature.js';
+export * from './evidence.js';
+export * from './prior.js';
 export * from './fit.js';
 export * from './modelfile.js';

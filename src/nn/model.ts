@@ -58,3 +58,14 @@ export function predictScaled(model: Model, x: Tensor): Float64Array {
     return model.targetScaling === null ? outputs.data : unscaleTarget(outputs.data, model.targetScaling);
   });
 }
+
+/**
+ * The prior precision α the model's weights were fitted with (per layer, or one number), as its
+ * training metadata records it; 1 (the old fixed default) when it does not.
+ */
+export function modelAlpha(model: Model): number | number[] {
+  const alpha = model.training?.['alpha'];
+  if (typeof alpha === 'number' && alpha >= 0) return alpha;
+  if (Array.isArray(alpha) && alpha.length === model.network.layers.length && alpha.every((a) => typeof a === 'number' && a >= 0)) return alpha as number[];
+  return 1;
+}
