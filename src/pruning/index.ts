@@ -12,7 +12,7 @@ import { variationalMethod } from './variational.js';
 
 export * from './relevance.js';
 export { randomMethod, magnitudeMethod } from './simple.js';
-export { obdMethod, type ObdOptions } from './obd.js';
+export { obdMethod, SALIENCIES, type ObdOptions, type Saliency } from './obd.js';
 export { variationalMethod } from './variational.js';
 export { obsMethod, obsUpdate, type ObsOptions } from './obs.js';
 export { belsleyMethod, trajectorySamples, BELSLEY_MATRICES, type BelsleyMatrix, type BelsleyMethodOptions } from './belsley-method.js';

@@ -1,36 +1,67 @@
 /**
- * Optimal Brain Damage (METHODS §2.2): the saliency s_j = h_jj w_j² / 2, with h_jj the EXACT
- * diagonal of the Hessian of the summed negative log-likelihood at ŵ. The Gauss-Newton and
- * Becker-LeCun diagonals are offered as labelled approximations.
+ * Optimal Brain Damage (METHODS §2.2): a second-order estimate of what zeroing each parameter
+ * costs, from the gradient g and the EXACT Hessian diagonal h of the summed negative
+ * log-likelihood at ŵ. Three saliencies, labelled by the objective they approximate:
+ *
+ * | saliency     | s_j                                   | at a MAP fit (g = −αŵ) |
+ * |--------------|---------------------------------------|------------------------|
+ * | `likelihood` | −g_j w_j + ½ h_jj w_j²                | ½(h_jj + 2α) w_j²      |
+ * | `posterior`  | −(g_j + α w_j) w_j + ½(h_jj + α) w_j² | ½(h_jj + α) w_j²       |
+ * | `seed`       | ½ h_jj w_j²                           | ½ h_jj w_j²            |
+ *
+ * The seed's form assumes g = 0, which does not hold at a MAP fit: there the prior balances the
+ * likelihood's gradient. For regression, `likelihood` and `posterior` are in the units of the
+ * fitted objective (g and h divided by the model's noise variance s²); `seed` and the reported
+ * `hessianDiag` stay at unit noise. The Gauss-Newton and Becker-LeCun diagonals are offered as
+ * labelled approximations of h.
  */
-import { beckerLeCunDiagonal, exactHessianDiagonal, gaussNewtonDiagonal, type CurvatureKind } from '../nn/curvature.js';
+import { beckerLeCunDiagonal, exactHessianDiagonal, gaussNewtonDiagonal, lossAndGradient, type CurvatureKind } from '../nn/curvature.js';
+import { alphaPerParameter } from '../nn/losses.js';
 import { resultFromScores, type RelevanceMethod } from './relevance.js';
+
+/** Which objective's change the OBD saliency estimates. */
+export type Saliency = 'likelihood' | 'posterior' | 'seed';
+
+/** The saliencies, default first (chosen by the study in docs/methods.md). */
+export const SALIENCIES: readonly Saliency[] = ['likelihood', 'posterior', 'seed'];
 
 /** Options of the OBD method. */
 export interface ObdOptions {
   /** Which diagonal (default `exact`). */
   readonly curvature?: CurvatureKind;
+  /** Which objective's change (default `likelihood`). */
+  readonly saliency?: Saliency;
 }
 
-const LABELS: Record<CurvatureKind, string> = {
-  exact: 'obd (exact Hessian diagonal)',
-  'gauss-newton': 'obd (Gauss-Newton diagonal — approximation)',
-  'becker-lecun': 'obd (Becker-LeCun diagonal — approximation)',
+const CURVATURE_LABELS: Record<CurvatureKind, string> = {
+  exact: 'exact Hessian diagonal',
+  'gauss-newton': 'Gauss-Newton diagonal — approximation',
+  'becker-lecun': 'Becker-LeCun diagonal — approximation',
+};
+
+const SALIENCY_LABELS: Record<Saliency, string> = {
+  likelihood: 'Δ negative log-likelihood: −g·w + ½h·w²',
+  posterior: 'Δ negative log-posterior: −(g + αw)·w + ½(h + α)·w²',
+  seed: "the seed's ½h·w² (assumes a zero gradient)",
 };
 
 export const obdMethod: RelevanceMethod<ObdOptions> = {
   name: 'obd',
-  summary: 'Optimal Brain Damage: h_jj·w_j²/2 with the exact Hessian diagonal',
+  summary: 'Optimal Brain Damage: the exact Hessian diagonal, with the gradient term at a MAP fit (--saliency)',
   score(context, options = {}) {
     const curvature = options.curvature ?? 'exact';
+    const saliency = options.saliency ?? 'likelihood';
     const { network, batch, task } = context;
-    const curvatureOptions = { noiseVariance: context.noiseVariance ?? 1 };
+    const unitNoise = { noiseVariance: 1 };
     const diagonal =
       curvature === 'exact'
-        ? exactHessianDiagonal(network, batch, task, curvatureOptions)
+        ? exactHessianDiagonal(network, batch, task, unitNoise)
         : curvature === 'gauss-newton'
-          ? gaussNewtonDiagonal(network, batch, task, curvatureOptions)
-          : beckerLeCunDiagonal(network, batch, task, curvatureOptions);
+          ? gaussNewtonDiagonal(network, batch, task, unitNoise)
+          : beckerLeCunDiagonal(network, batch, task, unitNoise);
+    const { gradient } = lossAndGradient(network, batch, task, unitNoise);
+    const precision = task === 'regression' ? 1 / (context.noiseVariance ?? 1) : 1;
+    const alphas = alphaPerParameter(network, context.alpha);
     const active = network.activeIndices();
     // ŵ minimizes NLL + (α/2)‖w‖², so there h_jj + α ≥ 0 (up to convergence error), while the
     // NLL's own h_jj may be negative down to −α. Both counts are reported: the first is what
@@ -39,18 +70,31 @@ export const obdMethod: RelevanceMethod<ObdOptions> = {
     let belowPrior = 0;
     for (const j of active) {
       if (diagonal[j]! < 0) negative++;
-      if (diagonal[j]! + context.alpha < 0) belowPrior++;
+      if (precision * diagonal[j]! + alphas[j]! < 0) belowPrior++;
     }
     const w = network.params;
+    const saliencyOf: Record<Saliency, (j: number) => number> = {
+      seed: (j) => (diagonal[j]! * w[j]! * w[j]!) / 2,
+      likelihood: (j) => -precision * gradient[j]! * w[j]! + (precision * diagonal[j]! * w[j]! * w[j]!) / 2,
+      posterior: (j) => -(precision * gradient[j]! + alphas[j]! * w[j]!) * w[j]! + ((precision * diagonal[j]! + alphas[j]!) * w[j]! * w[j]!) / 2,
+    };
     return resultFromScores(
       network,
       {
         method: 'obd',
-        label: LABELS[curvature],
+        label: `obd (${CURVATURE_LABELS[curvature]}; saliency ${saliency}: ${SALIENCY_LABELS[saliency]})`,
         direction: 'low-is-less-relevant',
-        details: { curvature, hessianDiag: diagonal, negativeDiagonalEntries: negative, negativePosteriorDiagonalEntries: belowPrior },
+        details: {
+          curvature,
+          saliency,
+          hessianDiag: diagonal,
+          gradient,
+          noiseVariance: 1 / precision,
+          negativeDiagonalEntries: negative,
+          negativePosteriorDiagonalEntries: belowPrior,
+        },
       },
-      (j) => (diagonal[j]! * w[j]! * w[j]!) / 2,
+      saliencyOf[saliency],
     );
   },
 };

@@ -1,7 +1,8 @@
 /**
  * The variational criterion (METHODS §2.3): ξ = argmax q_j(0)/q_j(μ_j). For a Gaussian q_j
  * the ratio is exp(−μ_j²/(2σ_j²)), so the least relevant parameter has the smallest
- * signal-to-noise ratio |μ_j|/σ_j. Scores are that ratio.
+ * signal-to-noise ratio |μ_j|/σ_j. Scores are that ratio; `details` has the log density ratio
+ * −μ²/(2σ²) exactly (the ratio itself underflows to 0 beyond |μ|/σ ≈ 38.6) and the ratio.
  */
 import { resultFromScores, type RelevanceMethod } from './relevance.js';
 
@@ -16,16 +17,18 @@ export const variationalMethod: RelevanceMethod = {
     const { mean, sigma } = posterior;
     const n = context.network.parameterCount;
     if (mean.length !== n || sigma.length !== n) throw new Error(`variational: the posterior has ${mean.length} means for ${n} parameters`);
+    const logDensityRatio = new Float64Array(n).fill(Number.NaN);
     const densityRatio = new Float64Array(n).fill(Number.NaN);
     const result = resultFromScores(
       context.network,
       { method: 'variational', label: 'variational (signal-to-noise |μ|/σ)', direction: 'low-is-less-relevant' },
       (j) => {
         if (!(sigma[j]! > 0)) throw new Error(`variational: σ of parameter ${context.network.parameterName(j)} is ${sigma[j]}, not positive`);
-        densityRatio[j] = Math.exp(-(mean[j]! ** 2) / (2 * sigma[j]! ** 2));
+        logDensityRatio[j] = -(mean[j]! ** 2) / (2 * sigma[j]! ** 2);
+        densityRatio[j] = Math.exp(logDensityRatio[j]!);
         return Math.abs(mean[j]!) / sigma[j]!;
       },
     );
-    return { ...result, details: { mean, sigma, densityRatio } };
+    return { ...result, details: { mean, sigma, logDensityRatio, densityRatio } };
   },
 };

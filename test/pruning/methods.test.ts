@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
-import { exactHessianMatrix, gaussNewtonMatrix } from '../../src/nn/curvature.js';
+import { exactHessianMatrix, gaussNewtonMatrix, lossAndGradient } from '../../src/nn/curvature.js';
 import { symmetricEigen } from '../../src/linalg/index.js';
 import { prepareData } from '../../src/nn/fit.js';
 import { MLP } from '../../src/nn/mlp.js';
@@ -14,7 +14,7 @@ import { Random } from '../../src/random/random.js';
 import { loadFixture } from '../helpers/fixtures.js';
 
 /** A small MAP-trained Wine network with a few parameters pruned: the context every method scores. */
-function trainedContext(seed = 1, hidden = 5): RelevanceContext {
+function trainedContext(seed = 1, hidden = 5): RelevanceContext & { alpha: number } {
   const data = prepareData(loadDataset('wine'), { seed });
   const network = MLP.initialized([13, hidden, 3], ['tanh', 'identity'], new Random(seed));
   network.prune([3, 20, 40]);
@@ -39,10 +39,10 @@ function expectValidResult(context: RelevanceContext, result: ReturnType<typeof 
 }
 
 describe('OBD', () => {
-  it('scores are h_jj·w_j²/2 with the exact diagonal, which matches the PyTorch fixture', () => {
+  it("the seed's saliency is h_jj·w_j²/2 with the exact diagonal, which matches the PyTorch fixture", () => {
     const fixture = loadFixture('wine-13-16-3');
     const context: RelevanceContext = { network: fixture.net, task: fixture.task, batch: fixture.batch, alpha: 1, rng: new Random(0) };
-    const result = scoreRelevance('obd', context);
+    const result = scoreRelevance('obd', context, { saliency: 'seed' });
     const h = result.details['hessianDiag'] as Float64Array;
     const reference = fixture.reference.hessianDiag;
     const scale = Math.max(...Array.from(reference, Math.abs));
@@ -51,7 +51,7 @@ describe('OBD', () => {
       const expected = (h[j]! * fixture.net.params[j]! ** 2) / 2;
       expect(Math.abs(result.scores[j]! - expected)).toBeLessThanOrEqual(2 * Number.EPSILON * Math.abs(expected));
     }
-    expect(result.label).toBe('obd (exact Hessian diagonal)');
+    expect(result.label).toMatch(/^obd \(exact Hessian diagonal; saliency seed/);
     // Untrained weights: the Hessian is indefinite and the count of negative entries is reported.
     expect(result.details['negativeDiagonalEntries']).toBe(Array.from(h).filter((v) => v < 0).length);
   });
@@ -80,6 +80,22 @@ describe('variational', () => {
     // ξ maximizes the density ratio.
     const xi = result.leastRelevant;
     for (const j of context.network.activeIndices()) expect(ratio[j]!).toBeLessThanOrEqual(ratio[xi]!);
+  });
+
+  it('reports the log density ratio −μ²/(2σ²) exactly where the ratio itself underflows', () => {
+    const context = trainedContext(3);
+    const n = context.network.parameterCount;
+    const mean = new Float64Array(n).fill(50);
+    const sigma = new Float64Array(n).fill(1);
+    mean[7] = 0.5;
+    const result = scoreRelevance('variational', { ...context, posterior: { mean, sigma } });
+    const logRatio = result.details['logDensityRatio'] as Float64Array;
+    const ratio = result.details['densityRatio'] as Float64Array;
+    expect(logRatio[7]).toBe(-0.125);
+    const strong = context.network.activeIndices().find((j) => j !== 7)!;
+    expect(logRatio[strong]).toBe(-1250);
+    expect(ratio[strong]).toBe(0); // exp(−1250) underflows; the log does not
+    expect(result.leastRelevant).toBe(7);
   });
 
   it('refuses to run without a posterior', () => {
@@ -285,3 +301,61 @@ function invert(a: Float64Array, k: number): Float64Array {
   return inv;
 }
 
+
+describe('OBD saliencies at a MAP fit', () => {
+  it('follow their formulas, with the fixture gradient: likelihood −g·w + ½h·w², posterior −(g + αw)·w + ½(h + α)·w²', () => {
+    const fixture = loadFixture('wine-13-16-3');
+    const alpha = 0.7;
+    const context: RelevanceContext = { network: fixture.net, task: fixture.task, batch: fixture.batch, alpha, rng: new Random(0) };
+    const likelihood = scoreRelevance('obd', context, { saliency: 'likelihood' });
+    const posterior = scoreRelevance('obd', context, { saliency: 'posterior' });
+    const g = fixture.reference.gradient;
+    const h = fixture.reference.hessianDiag;
+    const w = fixture.net.params;
+    for (let j = 0; j < w.length; j++) {
+      const expectedLikelihood = -g[j]! * w[j]! + 0.5 * h[j]! * w[j]! ** 2;
+      const expectedPosterior = -(g[j]! + alpha * w[j]!) * w[j]! + 0.5 * (h[j]! + alpha) * w[j]! ** 2;
+      expect(likelihood.scores[j]).toBeCloseTo(expectedLikelihood, 10);
+      expect(posterior.scores[j]).toBeCloseTo(expectedPosterior, 10);
+    }
+    expect(likelihood.label).toMatch(/saliency likelihood/);
+  });
+
+  it('at ŵ the likelihood saliency is ½(h + 2α)w² and predicts the true ΔNLL of zeroing a parameter better than the seed form', () => {
+    const context = trainedContext(7);
+    const { network, batch } = context;
+    const likelihood = scoreRelevance('obd', context, { saliency: 'likelihood' });
+    const seed = scoreRelevance('obd', context, { saliency: 'seed' });
+    const h = likelihood.details['hessianDiag'] as Float64Array;
+    const base = lossAndGradient(network, batch, 'classification').loss;
+    let errorLikelihood = 0;
+    let errorSeed = 0;
+    for (const j of network.activeIndices()) {
+      const w = network.params[j]!;
+      // The gradient term at a converged fit is αw (max |∇| ≤ 1e-6): the closed form holds.
+      expect(likelihood.scores[j]).toBeCloseTo(0.5 * (h[j]! + 2 * context.alpha) * w * w, 5);
+      const zeroed = network.clone();
+      zeroed.params[j] = 0;
+      const truth = lossAndGradient(zeroed, batch, 'classification').loss - base;
+      errorLikelihood += Math.abs(likelihood.scores[j]! - truth);
+      errorSeed += Math.abs(seed.scores[j]! - truth);
+    }
+    expect(errorLikelihood).toBeLessThan(0.5 * errorSeed);
+  });
+
+  it('regression: likelihood and posterior are in the fitted objective’s units (g and h over s²); seed and hessianDiag stay at unit noise', () => {
+    const data = prepareData(loadDataset('boston'), { seed: 2 });
+    const network = MLP.initialized([13, 4, 1], ['tanh', 'identity'], new Random(2));
+    fitMap(network, data.train, 'regression', { alpha: 2, noiseVariance: 0.25 });
+    const context: RelevanceContext = { network, task: 'regression', batch: data.train, alpha: 2, noiseVariance: 0.25, rng: new Random(0) };
+    const posterior = scoreRelevance('obd', context, { saliency: 'posterior' });
+    const seed = scoreRelevance('obd', { ...context, noiseVariance: 1 }, { saliency: 'seed' });
+    const h = posterior.details['hessianDiag'] as Float64Array;
+    expect(Array.from(seed.details['hessianDiag'] as Float64Array)).toEqual(Array.from(h));
+    for (const j of network.activeIndices()) {
+      const w = network.params[j]!;
+      // At ŵ the posterior gradient vanishes: ½(h/s² + α)w².
+      expect(posterior.scores[j]).toBeCloseTo(0.5 * (h[j]! / 0.25 + 2) * w * w, 4);
+    }
+  });
+});
