@@ -4,13 +4,15 @@
  */
 import { parseArgs } from 'node:util';
 import { readCsvFile, toFeatureTable } from '../data/csv.js';
-import { batchForModel } from '../nn/fit.js';
-import type { Model } from '../nn/model.js';
+import { ROW_SELECTIONS, rowsForModel, trainingDataOf, type RowSelection } from '../nn/fit.js';
+import type { PriorPrecision } from '../nn/losses.js';
+import { modelAlpha, type Model } from '../nn/model.js';
+import { posteriorGradientNorm } from '../nn/train.js';
 import { readModelFile } from '../nn/modelfile.js';
 import { fitVariational } from '../nn/variational.js';
 import {
-  BELSLEY_MATRICES, groupScores, isMethodName, RELEVANCE_METHODS, scoreRelevance,
-  type BelsleyMatrix, type MethodOptions, type RelevanceResult,
+  BELSLEY_MATRICES, groupScores, isMethodName, RELEVANCE_METHODS, SALIENCIES, scoreRelevance,
+  type BelsleyMatrix, type MethodOptions, type RelevanceResult, type Saliency,
 } from '../pruning/index.js';
 import { Random } from '../random/random.js';
 import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
@@ -21,27 +23,32 @@ const CURVATURES = ['exact', 'gauss-newton', 'becker-lecun'] as const;
 
 const usage = `Usage: prunus relevance --model M --dataset D --method METHOD [options] [--json]
 
-Scores every active parameter of a trained model (METHODS.md §2); the least relevant first.
-The curvature is that of the negative log-likelihood summed over ALL rows of the given data
-(classification: cross-entropy; regression: ½ Σ (y_std − f)², unit noise), at the model's weights.
+Scores every active parameter of a trained model (docs/methods.md); the least relevant first.
+Curvature and gradients are those of the negative log-likelihood summed over the scored rows
+(classification: cross-entropy; regression: ½ Σ (y_std − f)² / s², with the model's noise
+variance s²), at the model's weights. By default the rows are the model's own training rows
+(rebuilt from the split its file records), where ŵ is a minimum; --rows says otherwise.
 
 Methods:
 ${Object.values(RELEVANCE_METHODS).map((m) => `  ${m.name.padEnd(12)} ${m.summary}`).join('\n')}
 
 Options:
   --model M               a prunus-mlp model file
-  --dataset NAME|PATH     wine, boston, digits, synthetic, or a CSV file with a header row;
-                          every row is used (no split)
+  --dataset NAME|PATH     wine, boston, digits, synthetic, friedman, or a CSV file with a header row
+  --rows R                train (default when the model records its split and the data matches it),
+                          test, or all (the default otherwise, with a note)
   --target COLUMN         the target column (default: the model's target)
   --drop-missing          drop rows with missing values instead of failing
-  --seed S                seed of the random method, of sampling, and of the synthetic set (default 0)
+  --seed S                seed of the random method and of sampling (default 0); the generated
+                          sets (synthetic, friedman) use the model's training seed unless given
   --method METHOD         one of ${Object.keys(RELEVANCE_METHODS).join(', ')}
+  --saliency S            obd: ${SALIENCIES.join(', ')} (default ${SALIENCIES[0]}; see docs/methods.md)
   --curvature C           obd: exact (default), gauss-newton or becker-lecun (approximations, labelled);
                           belsley/obs: gauss-newton (default) or exact
   --matrix M              belsley: ${BELSLEY_MATRICES.join(', ')} (default information)
   --samples FILE.csv      belsley --matrix samples: rows are samples of the parameter vector
   --scale                 belsley: scale the matrix to unit diagonal first
-  --alpha A               prior precision for H + αI (default: the model's, else 1)
+  --alpha A               prior precision for H + αI and the posterior saliency (default: the model's, else 1)
   --structured            also score hidden units (sum of their parameters' scores)
   --top K                 rows shown in the table (default 10)
   --quiet                 no progress on stderr
@@ -61,6 +68,8 @@ export const relevanceCommand: Command = {
         seed: DATA_OPTIONS.seed,
         'drop-missing': DATA_OPTIONS['drop-missing'],
         model: { type: 'string' },
+        rows: { type: 'string' },
+        saliency: { type: 'string' },
         method: { type: 'string' },
         curvature: { type: 'string' },
         matrix: { type: 'string' },
@@ -81,11 +90,17 @@ export const relevanceCommand: Command = {
       throw new UserError(`--method: ${method === undefined ? 'required' : `"${method}" is not a method`} (one of ${Object.keys(RELEVANCE_METHODS).join(', ')})`);
     }
     const model = readModelFile(values.model);
-    const flags = parseDataFlags({ ...values, target: values.target ?? model.target, task: model.task });
+    const recorded = trainingDataOf(model);
+    const seed = values.seed ?? (recorded !== null && recorded.dataset === values.dataset ? String(recorded.seed) : undefined);
+    const flags = parseDataFlags({ ...values, seed, target: values.target ?? model.target, task: model.task });
     const { dataset } = loadData(flags);
-    const batch = batchForModel(model, dataset);
+    const selection = parseRows(values.rows);
+    const rows = rowsForModel(model, dataset, selection);
+    if (rows.note !== null && !values.json && !values.quiet) process.stderr.write(`prunus relevance: note: ${rows.note}\n`);
+    const batch = rows.batch;
     const options = methodOptions(method, values, model);
-    const alpha = parseNumberFlag('alpha', values.alpha, modelAlpha(model), { min: 0 });
+    const alpha: PriorPrecision = values.alpha === undefined ? modelAlpha(model) : parseNumberFlag('alpha', values.alpha, 1, { min: 0 });
+    const noiseVariance = model.task === 'regression' ? (model.noiseVariance ?? 1) : 1;
     const top = parseNumberFlag('top', values.top, 10, { min: 1, integer: true });
     const progress = createProgress('prunus relevance', { quiet: values.quiet || values.json });
     const rng = new Random(flags.seed);
@@ -107,21 +122,43 @@ export const relevanceCommand: Command = {
     if (posteriorNote !== null && !values.json) process.stderr.write(`note: ${posteriorNote}\n`);
     const result = scoreRelevance(
       method,
-      { network: model.network, task: model.task, batch, alpha, noiseVariance: 1, rng, ...(posterior ? { posterior } : {}) },
+      { network: model.network, task: model.task, batch, alpha, noiseVariance, rng, ...(posterior ? { posterior } : {}) },
       options,
     );
+    const gradientNorm = posteriorGradientNorm(model.network, batch, model.task, alpha, noiseVariance);
     const groups = values.structured ? groupScores(model.network, result) : null;
+    const scored = { selection: rows.selection, count: batch.rows, gradientNorm, alpha, noiseVariance };
     if (values.json) {
-      printJson(resultJson(model, result, groups, posteriorNote, batch.rows, alpha));
+      printJson(resultJson(model, result, groups, posteriorNote, scored));
       return 0;
     }
-    process.stdout.write(humanReport(model, result, groups, top, batch.rows) + '\n');
+    process.stdout.write(humanReport(model, result, groups, top, scored) + '\n');
     return 0;
   },
 };
 
+/** `--rows`: one of {@link ROW_SELECTIONS}, or undefined for the default. */
+function parseRows(text: string | undefined): RowSelection | undefined {
+  if (text === undefined) return undefined;
+  if (!(ROW_SELECTIONS as readonly string[]).includes(text)) throw new UserError(`--rows: "${text}" is not one of ${ROW_SELECTIONS.join(', ')}`);
+  return text as RowSelection;
+}
+
+/** How the rows were chosen and what the fit's assumptions look like on them. */
+interface Scored {
+  readonly selection: RowSelection;
+  readonly count: number;
+  readonly gradientNorm: number;
+  readonly alpha: PriorPrecision;
+  readonly noiseVariance: number;
+}
+
 /** The method's options from the flags, rejecting flags that do not apply. */
-function methodOptions(method: string, values: { curvature?: string | undefined; matrix?: string | undefined; samples?: string | undefined; scale?: boolean | undefined }, model: Model): MethodOptions {
+function methodOptions(
+  method: string,
+  values: { curvature?: string | undefined; matrix?: string | undefined; samples?: string | undefined; scale?: boolean | undefined; saliency?: string | undefined },
+  model: Model,
+): MethodOptions {
   const curvature = values.curvature;
   if (curvature !== undefined && !(CURVATURES as readonly string[]).includes(curvature)) {
     throw new UserError(`--curvature: "${curvature}" is not one of ${CURVATURES.join(', ')}`);
@@ -133,7 +170,11 @@ function methodOptions(method: string, values: { curvature?: string | undefined;
   if (matrix !== undefined && !(BELSLEY_MATRICES as readonly string[]).includes(matrix)) {
     throw new UserError(`--matrix: "${matrix}" is not one of ${BELSLEY_MATRICES.join(', ')}`);
   }
+  const saliency = values.saliency;
+  if (saliency !== undefined && method !== 'obd') throw new UserError(`--saliency applies to obd, not ${method}`);
+  if (saliency !== undefined && !(SALIENCIES as readonly string[]).includes(saliency)) throw new UserError(`--saliency: "${saliency}" is not one of ${SALIENCIES.join(', ')}`);
   const options: { -readonly [K in keyof MethodOptions]: MethodOptions[K] } = {};
+  if (saliency !== undefined) options.saliency = saliency as Saliency;
   if (curvature !== undefined) options.curvature = curvature as (typeof CURVATURES)[number];
   if (matrix !== undefined) options.matrix = matrix as BelsleyMatrix;
   if (values.scale === true) options.scale = true;
@@ -149,14 +190,8 @@ function methodOptions(method: string, values: { curvature?: string | undefined;
   return options;
 }
 
-/** The prior precision the model was trained with, if it says. */
-function modelAlpha(model: Model): number {
-  const alpha = model.training?.['alpha'];
-  return typeof alpha === 'number' && alpha >= 0 ? alpha : 1;
-}
-
-function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, note: string | null, rows: number, alpha: number): Record<string, unknown> {
-  const { hessianDiag, ...details } = result.details as Record<string, unknown>;
+function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, note: string | null, scored: Scored): Record<string, unknown> {
+  const { hessianDiag, saliency, ...details } = result.details as Record<string, unknown>;
   // Belsley's proportions as rows per parameter, one value per component, as `prunus belsley` prints them.
   if (details['proportions'] instanceof Float64Array) {
     const flat = details['proportions'];
@@ -168,14 +203,18 @@ function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<ty
     label: result.label,
     parameters: result.parameters,
     active: model.network.activeCount,
-    rows,
-    alpha,
+    rows: scored.count,
+    rowSelection: scored.selection,
+    gradientNorm: scored.gradientNorm,
+    alpha: scored.alpha,
+    ...(model.task === 'regression' ? { noiseVariance: scored.noiseVariance } : {}),
     direction: result.direction,
     scores: Array.from(result.scores, (s) => (Number.isNaN(s) ? null : s)),
     order: Array.from(result.order),
     leastRelevant: result.leastRelevant,
     leastRelevantName: model.network.parameterName(result.leastRelevant),
     ...(hessianDiag !== undefined ? { hessianDiag } : {}),
+    ...(saliency !== undefined ? { saliency } : {}),
     details,
     ...(groups !== null
       ? { structured: groups.map((g) => ({ unit: g.group.name, layer: g.group.layer, index: g.group.unit, score: g.score, activeParameters: g.active })) }
@@ -184,11 +223,12 @@ function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<ty
   };
 }
 
-function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, top: number, rows: number): string {
+function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, top: number, scored: Scored): string {
   const net = model.network;
   const lines: string[] = [];
   lines.push(`${result.label}`);
-  lines.push(`${net.sizes.join('-')} network, ${net.activeCount} of ${net.parameterCount} parameters active, curvature over ${rows} rows`);
+  lines.push(`${net.sizes.join('-')} network, ${net.activeCount} of ${net.parameterCount} parameters active, curvature over ${scored.count} rows (${scored.selection})`);
+  lines.push(`largest |∂/∂w| of the negative log-posterior on these rows: ${formatNumber(scored.gradientNorm)}${scored.gradientNorm > 1e-3 ? ' — not a stationary point here: second-order scores assume one' : ''}`);
   const details = result.details as Record<string, unknown>;
   const belowPrior = details['negativePosteriorDiagonalEntries'];
   if (typeof belowPrior === 'number' && belowPrior > 0) {

@@ -8,18 +8,21 @@ import { parseArgs } from 'node:util';
 import type { Dataset } from '../data/index.js';
 import { trainOnDataset, type TrainResult } from '../nn/fit.js';
 import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
+import { AUTO_CRITERION, PRIOR_CRITERIA, type PriorChoice, type PriorCriterion, type PriorScope } from '../nn/prior.js';
 import { formatModelFile } from '../nn/modelfile.js';
 import { formatMetrics, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference, type DataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
 const usage = `Usage: prunus train --dataset D --out model.json [--hidden 16[,16]] [--activation tanh] [--epochs E]
-                   [--batch-size B] [--learning-rate R] [--alpha A] [--variational] [--json]
+                   [--batch-size B] [--learning-rate R] [--alpha auto|laplace|laplace-max|elbo|A]
+                   [--prior global|layer] [--variational] [--json]
 
 Trains a multilayer perceptron: features (and a regression target) standardized with the
 training rows' statistics, the MAP weights fitted by L-BFGS to a gradient-norm tolerance (after
-optional Adam warm-up epochs), optionally the mean-field variational posterior from there; then
-reports train and test quality and saves the model (prunus-mlp version 1, INTERFACES.md).
+optional Adam warm-up epochs) at a prior precision α (and, for regression, a noise variance s²)
+chosen by a Bayesian criterion, optionally the mean-field variational posterior; then reports
+train and test quality and saves the model (prunus-mlp version 1, docs/cli.md).
 
 Data:
 ${DATA_USAGE}
@@ -27,12 +30,20 @@ ${DATA_USAGE}
 Network and fit:
   --hidden W[,W...]       hidden layer widths (default 16)
   --activation A          hidden activation: ${ACTIVATIONS.join(', ')} (default tanh)
-  --alpha A               prior precision α of the MAP fit (default 1)
+  --alpha A               the prior precision α of the MAP fit (and s² for regression):
+                          auto (default: ${AUTO_CRITERION}, the criterion docs/methods.md found best),
+                          laplace (MacKay's evidence fixed point), laplace-max (the Laplace
+                          evidence maximized over α), elbo (the variational type-II maximum),
+                          or a number (a fixed prior)
+  --prior P               global (one α, default) or layer (one α per layer)
+  --noise-variance S      regression with a numeric --alpha: the noise variance of the fit, in
+                          standardized target units (default 1)
   --epochs E              Adam warm-up epochs before L-BFGS (default 0)
   --batch-size B          warm-up mini-batch size (default 32)
   --learning-rate R       warm-up learning rate (default 0.01)
   --variational           also fit the variational posterior (saved as per-layer sigma)
-  --variational-epochs N  epochs of the variational fit (default 1500)
+  --variational-epochs N  epochs of every variational fit: the posterior's and the elbo
+                          criterion's (default 1500)
 
 Output:
   --out FILE              where to save the model (required; written atomically)
@@ -59,11 +70,14 @@ export const trainCommand: Command = {
         activation: flags.activation,
         seed: flags.data.seed,
         testFraction: flags.data.testFraction,
-        ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
+        alpha: flags.alpha,
+        prior: flags.prior,
+        ...(flags.noiseVariance !== undefined ? { noiseVariance: flags.noiseVariance } : {}),
         ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
         ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
         ...(flags.learningRate !== undefined ? { learningRate: flags.learningRate } : {}),
-        ...(flags.variational ? { variational: flags.variationalEpochs === undefined ? true : { epochs: flags.variationalEpochs } } : {}),
+        variational: flags.variational,
+        ...(flags.variationalEpochs !== undefined ? { variationalFit: { epochs: flags.variationalEpochs } } : {}),
         onProgress: (phase, step, total) => progress.update(step, total, phase),
       });
     } finally {
@@ -91,7 +105,9 @@ interface Flags {
   readonly data: DataFlags;
   readonly hidden: number[];
   readonly activation: Activation;
-  readonly alpha?: number;
+  readonly alpha: number | 'auto' | PriorCriterion;
+  readonly prior: PriorScope;
+  readonly noiseVariance?: number;
   readonly epochs?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
@@ -111,6 +127,8 @@ function parseFlags(args: string[]): Flags {
       hidden: { type: 'string' },
       activation: { type: 'string' },
       alpha: { type: 'string' },
+      prior: { type: 'string' },
+      'noise-variance': { type: 'string' },
       epochs: { type: 'string' },
       'batch-size': { type: 'string' },
       'learning-rate': { type: 'string' },
@@ -131,17 +149,26 @@ function parseFlags(args: string[]): Flags {
   }
   const optional = (flag: string, text: string | undefined, range: Parameters<typeof parseNumberFlag>[3]): number | undefined =>
     text === undefined ? undefined : parseNumberFlag(flag, text, 0, range);
-  const alpha = optional('alpha', values.alpha, { min: 0 });
+  const alpha = parseAlpha(values.alpha);
+  const prior = values.prior ?? 'global';
+  if (prior !== 'global' && prior !== 'layer') throw new UserError(`--prior: "${prior}" is not global or layer`);
+  if (prior === 'layer' && alpha === 'laplace-max') throw new UserError('--prior layer: laplace-max maximizes over one global α; use --alpha laplace or elbo for a per-layer prior');
+  const noiseVariance = optional('noise-variance', values['noise-variance'], { min: Number.MIN_VALUE });
+  if (noiseVariance !== undefined && typeof alpha !== 'number') throw new UserError('--noise-variance goes with a numeric --alpha (the criteria choose s² themselves)');
   const epochs = optional('epochs', values.epochs, { min: 0, integer: true });
   const batchSize = optional('batch-size', values['batch-size'], { min: 1, integer: true });
   const learningRate = optional('learning-rate', values['learning-rate'], { min: Number.MIN_VALUE });
   const variationalEpochs = optional('variational-epochs', values['variational-epochs'], { min: 1, integer: true });
-  if (variationalEpochs !== undefined && !values.variational) throw new UserError('--variational-epochs needs --variational');
+  if (variationalEpochs !== undefined && !values.variational && alpha !== 'auto' && alpha !== 'elbo') {
+    throw new UserError('--variational-epochs needs --variational or the elbo criterion (--alpha auto or elbo)');
+  }
   return {
     data,
     hidden: parseHidden(values.hidden),
     activation: activation as Activation,
-    ...(alpha !== undefined ? { alpha } : {}),
+    alpha,
+    prior,
+    ...(noiseVariance !== undefined ? { noiseVariance } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(learningRate !== undefined ? { learningRate } : {}),
@@ -151,6 +178,14 @@ function parseFlags(args: string[]): Flags {
     json: values.json,
     quiet: values.quiet,
   };
+}
+
+/** `--alpha`: `auto` (default), a criterion, or a non-negative number. */
+function parseAlpha(text: string | undefined): number | 'auto' | PriorCriterion {
+  if (text === undefined || text === 'auto') return 'auto';
+  if ((PRIOR_CRITERIA as readonly string[]).includes(text)) return text as PriorCriterion;
+  if (/^[a-z-]+$/i.test(text.trim())) throw new UserError(`--alpha: "${text}" is not auto, ${PRIOR_CRITERIA.join(', ')} or a number`);
+  return parseNumberFlag('alpha', text, 1, { min: 0 });
 }
 
 /**
@@ -205,6 +240,7 @@ function resultJson(flags: Flags, dataset: Dataset, taskInferred: boolean, resul
       objective: map.objective,
       alpha: map.alpha,
     },
+    prior: priorJson(result.prior, dataset.task),
     variational:
       variational === null
         ? null
@@ -224,6 +260,27 @@ function resultJson(flags: Flags, dataset: Dataset, taskInferred: boolean, resul
   };
 }
 
+/** The prior block of `--json`: α (per layer where it is), s², the criterion, γ and the log evidence where they apply. */
+function priorJson(prior: PriorChoice, task: Dataset['task']): Record<string, unknown> {
+  const { history, noiseVariance, ...rest } = prior;
+  return {
+    ...rest,
+    alpha: prior.scope === 'global' ? prior.alpha[0] : prior.alpha,
+    ...(task === 'regression' ? { noiseVariance } : {}),
+    steps: history.length,
+  };
+}
+
+/** `α = 16.2 (elbo, chosen by auto)` or `α = 1 (fixed)`, with s² for regression. */
+function priorLine(prior: PriorChoice, task: Dataset['task']): string {
+  const alpha = prior.scope === 'global' ? formatNumber(prior.alpha[0]!) : `[${prior.alpha.map(formatNumber).join(', ')}] per layer`;
+  const how = prior.criterion === 'fixed' ? 'fixed' : prior.requested === 'auto' ? `${prior.criterion}, chosen by auto` : prior.criterion;
+  const noise = task === 'regression' ? `, noise variance s² = ${formatNumber(prior.noiseVariance)} (standardized units)` : '';
+  const evidence = prior.logEvidence !== undefined ? `, log evidence ${formatNumber(prior.logEvidence)}, γ = ${formatNumber(prior.gamma!)}` : '';
+  const elbo = prior.elbo !== undefined ? `, ELBO ${formatNumber(prior.elbo.value)} ± ${formatNumber(prior.elbo.standardError)}` : '';
+  return `prior: α = ${alpha} (${how})${noise}${evidence}${elbo}`;
+}
+
 function summary(flags: Flags, dataset: Dataset, result: TrainResult): string[] {
   const { map, variational, model } = result;
   const kind = dataset.task === 'classification' ? `classification (${dataset.classes!.length} classes)` : 'regression';
@@ -232,7 +289,8 @@ function summary(flags: Flags, dataset: Dataset, result: TrainResult): string[] 
     `data: ${flags.data.dataset}, ${dataset.n} rows × ${dataset.m} features, target "${dataset.target}", ${kind}${dropped}`,
     `split: ${result.data.trainRows.length} train / ${result.data.testRows.length} test rows (seed ${flags.data.seed})`,
     `network: ${architecture(result).join('-')}, ${flags.activation}, ${model.network.parameterCount} parameters`,
-    `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} (${map.reason}) after ${map.iterations} L-BFGS iterations, largest |gradient| ${formatNumber(map.gradientNorm)}, α = ${formatNumber(map.alpha)}`,
+    priorLine(result.prior, dataset.task),
+    `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} (${map.reason}) after ${map.iterations} L-BFGS iterations, largest |gradient| ${formatNumber(map.gradientNorm)}`,
   ];
   if (variational !== null) {
     const alpha = [...new Set(variational.alpha)].map(formatNumber).join(', ');

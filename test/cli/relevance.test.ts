@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import { exactHessianDiagonal } from '../../src/nn/curvature.js';
-import { batchForModel, trainOnDataset } from '../../src/nn/fit.js';
+import { batchForModel, rowsForModel, trainOnDataset } from '../../src/nn/fit.js';
 import { readModelFile, writeModelFile } from '../../src/nn/modelfile.js';
 import { expectCliError, runCli } from '../helpers/cli.js';
 
@@ -14,17 +14,22 @@ const bostonModel = join(folder, 'boston.json');
 const pruned = [0, 7, 30];
 
 beforeAll(() => {
+  // Trained with the default prior (chosen by the criterion) and its recorded split.
   const wine = trainOnDataset(loadDataset('wine'), { hidden: [6], seed: 1 });
   wine.model.network.prune(pruned);
   writeModelFile(wineModel, wine.model);
   writeModelFile(bostonModel, trainOnDataset(loadDataset('boston'), { hidden: [4], seed: 1 }).model);
-});
+}, 120_000);
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 interface RelevanceJson {
   method: string;
   label: string;
   parameters: number;
+  rows: number;
+  rowSelection: string;
+  gradientNorm: number;
+  saliency?: string;
   scores: (number | null)[];
   order: number[];
   hessianDiag?: number[];
@@ -41,12 +46,15 @@ async function relevance(...args: string[]): Promise<RelevanceJson> {
 }
 
 describe('prunus relevance --json', () => {
-  it('obd: hessianDiag is the exact diagonal over the whole data set, scores = h·w²/2, null where pruned', async () => {
-    const json = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'obd');
+  it('--rows all: hessianDiag is the exact diagonal over the whole data set; --saliency seed: scores = h·w²/2, null where pruned', async () => {
+    const json = await relevance('--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--rows', 'all', '--saliency', 'seed');
     const model = readModelFile(wineModel);
     const n = model.network.parameterCount;
     expect(json.method).toBe('obd');
+    expect(json.saliency).toBe('seed');
     expect(json.parameters).toBe(n);
+    expect(json.rows).toBe(178);
+    expect(json.rowSelection).toBe('all');
     const reference = exactHessianDiagonal(model.network, batchForModel(model, loadDataset('wine')), 'classification');
     expect(json.hessianDiag).toEqual(Array.from(reference));
     for (let j = 0; j < n; j++) {
@@ -57,11 +65,32 @@ describe('prunus relevance --json', () => {
     for (const j of pruned) expect(json.order).not.toContain(j);
   });
 
-  it('obd on a regressor uses ½Σ(y_std − f)² with unit noise', async () => {
+  it('by default scores on the model’s own training rows, where the fit is a stationary point (gradientNorm ≤ 1e-5)', async () => {
     const json = await relevance('--model', bostonModel, '--dataset', 'boston', '--method', 'obd');
+    expect(json.rowSelection).toBe('train');
+    expect(json.rows).toBe(379);
+    expect(json.gradientNorm).toBeLessThanOrEqual(1e-5);
+    expect(json.saliency).toBe('likelihood');
     const model = readModelFile(bostonModel);
-    const reference = exactHessianDiagonal(model.network, batchForModel(model, loadDataset('boston')), 'regression', { noiseVariance: 1 });
-    expect(json.hessianDiag).toEqual(Array.from(reference));
+    const train = rowsForModel(model, loadDataset('boston'), 'train');
+    expect(json.hessianDiag).toEqual(Array.from(exactHessianDiagonal(model.network, train.batch, 'regression', { noiseVariance: 1 })));
+    // On all rows ŵ is no longer a stationary point, and the output says how far from one.
+    const all = await relevance('--model', bostonModel, '--dataset', 'boston', '--method', 'obd', '--rows', 'all');
+    expect(all.rows).toBe(506);
+    expect(all.gradientNorm).toBeGreaterThan(1e-3);
+    const test = await relevance('--model', bostonModel, '--dataset', 'boston', '--method', 'magnitude', '--rows', 'test');
+    expect(test.rows).toBe(127);
+  });
+
+  it('a model that does not record its split is scored on all rows, with a note on stderr', async () => {
+    const model = readModelFile(wineModel);
+    const bare = join(folder, 'bare.json');
+    writeModelFile(bare, { ...model, training: {} });
+    const { code, stderr, stdout } = await runCli(['relevance', '--model', bare, '--dataset', 'wine', '--method', 'magnitude']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/note: scoring on all 178 rows: the model does not record its training split/);
+    expect(stdout).toContain('curvature over 178 rows (all)');
+    await expectCliError(['relevance', '--model', bare, '--dataset', 'wine', '--method', 'obd', '--rows', 'train'], '--rows train', 'does not record', '--rows all');
   });
 
   it('belsley labels its matrix; variational fits a posterior when the model has none and says so', async () => {
@@ -84,7 +113,7 @@ describe('prunus relevance --json', () => {
   it('human output lists the least relevant parameters', async () => {
     const { code, stdout } = await runCli(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--top', '3']);
     expect(code).toBe(0);
-    expect(stdout).toContain('obd (exact Hessian diagonal)');
+    expect(stdout).toContain('obd (exact Hessian diagonal; saliency likelihood');
     expect(stdout.split('\n').filter((line) => /^\s+[123]\s+[Wb]\d/.test(line))).toHaveLength(3);
   });
 });
@@ -98,6 +127,9 @@ describe('prunus relevance errors', () => {
     await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'belsley', '--matrix', 'samples'], 'needs --samples');
     await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obs', '--curvature', 'becker-lecun'], 'obd only');
     await expectCliError(['relevance', '--model', wineModel, '--dataset', 'boston', '--method', 'obd'], 'no column "class"');
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--rows', 'some'], '--rows: "some"');
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--saliency', 'x'], '--saliency: "x"');
+    await expectCliError(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'magnitude', '--saliency', 'seed'], '--saliency applies to obd');
     const wrongVersion = join(folder, 'v2.json');
     writeFileSync(wrongVersion, JSON.stringify({ format: 'prunus-mlp', version: 2 }));
     await expectCliError(['relevance', '--model', wrongVersion, '--dataset', 'wine', '--method', 'obd'], 'version');

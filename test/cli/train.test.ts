@@ -25,6 +25,7 @@ interface TrainJson {
   architecture: number[];
   parameters: number;
   map: { converged: boolean; gradientNorm: number; iterations: number };
+  prior: { criterion: string; requested: string; scope: string; alpha: number | number[]; noiseVariance?: number; gamma?: number; logEvidence?: number; elbo?: { value: number } };
   variational: { prior: string; alpha: number[]; epochs: number; elbo: number } | null;
   train: { accuracy?: number; rmse?: number; r2?: number };
   test: { accuracy?: number; rmse?: number; r2?: number };
@@ -55,6 +56,14 @@ describe('prunus train', () => {
     expect(model.network.sizes).toEqual([13, 8, 3]);
     expect(model.features).toHaveLength(13);
     expect(model.training).toMatchObject({ seed: 0, hidden: [8], activation: 'tanh' });
+    // The prior was chosen by the default criterion, and the model records it and its split.
+    expect(result.prior).toMatchObject({ criterion: 'elbo', requested: 'auto', scope: 'global' });
+    expect(result.prior.alpha).toBeGreaterThan(0);
+    expect(result.prior.noiseVariance).toBeUndefined(); // classification
+    expect(model.training).toMatchObject({
+      data: { dataset: 'wine', target: 'class', seed: 0, testFraction: 0.25, rows: 178, trainRows: result.rows.train, testRows: result.rows.test },
+      prior: { criterion: 'elbo', requested: 'auto' },
+    });
     expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
@@ -95,6 +104,28 @@ describe('prunus train', () => {
     expect(model.targetScaling).not.toBeNull();
   });
 
+  it('--alpha laplace on a regressor: α, s², γ and the log evidence in the result and the model file', async () => {
+    const out = join(folder, 'friedman.json');
+    const { code, stdout } = await run(['train', '--dataset', 'friedman', '--hidden', '4', '--alpha', 'laplace', '--out', out, '--json', '--quiet']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as TrainJson;
+    expect(result.prior).toMatchObject({ criterion: 'laplace', requested: 'laplace', scope: 'global' });
+    expect(result.prior.gamma).toBeGreaterThan(0);
+    expect(result.prior.gamma).toBeLessThan(result.parameters);
+    expect(Number.isFinite(result.prior.logEvidence)).toBe(true);
+    const model = readModelFile(out);
+    expect(model.noiseVariance).toBe(result.prior.noiseVariance);
+    expect(model.training?.['alpha']).toEqual([result.prior.alpha, result.prior.alpha]);
+  });
+
+  it('a numeric --alpha is a fixed prior; --prior layer gives one α per layer', async () => {
+    const fixed = JSON.parse((await run(['train', '--dataset', 'wine', '--hidden', '3', '--alpha', '2.5', '--out', join(folder, 'fixed.json'), '--json', '--quiet'])).stdout) as TrainJson;
+    expect(fixed.prior).toMatchObject({ criterion: 'fixed', requested: 'fixed', alpha: 2.5 });
+    const layered = JSON.parse((await run(['train', '--dataset', 'wine', '--hidden', '3', '--alpha', 'elbo', '--prior', 'layer', '--variational-epochs', '50', '--out', join(folder, 'layer.json'), '--json', '--quiet'])).stdout) as TrainJson;
+    expect(layered.prior.scope).toBe('layer');
+    expect(layered.prior.alpha).toHaveLength(2);
+  });
+
   describe('bad input: exit 1, one line naming the problem', () => {
     const out = (): string => join(folder, 'never.json');
 
@@ -128,7 +159,11 @@ describe('prunus train', () => {
       await expectCliError(['train', '--dataset', 'wine', '--colour', 'red', '--out', out()], "Unknown option '--colour'");
       await expectCliError(['train', '--dataset', 'wine', '--epochs', '2.5', '--out', out()], '--epochs: "2.5" is not an integer');
       await expectCliError(['train', '--dataset', 'wine', '--test-fraction', '1', '--out', out()], '--test-fraction: 1 is not strictly between 0 and 1');
-      await expectCliError(['train', '--dataset', 'wine', '--variational-epochs', '5', '--out', out()], '--variational-epochs needs --variational');
+      await expectCliError(['train', '--dataset', 'wine', '--alpha', '1', '--variational-epochs', '5', '--out', out()], '--variational-epochs needs --variational or the elbo criterion');
+      await expectCliError(['train', '--dataset', 'wine', '--alpha', 'evidence', '--out', out()], '--alpha: "evidence" is not auto, laplace, laplace-max, elbo or a number');
+      await expectCliError(['train', '--dataset', 'wine', '--alpha', '-1', '--out', out()], '--alpha: -1 is outside');
+      await expectCliError(['train', '--dataset', 'wine', '--prior', 'unit', '--out', out()], '--prior: "unit" is not global or layer');
+      await expectCliError(['train', '--dataset', 'boston', '--noise-variance', '0.5', '--out', out()], '--noise-variance goes with a numeric --alpha');
     });
     it('none of them left a model file behind', () => {
       expect(existsSync(out())).toBe(false);
