@@ -4,7 +4,8 @@ import { prepareData } from '../../src/nn/fit.js';
 import { MLP } from '../../src/nn/mlp.js';
 import { fitMap } from '../../src/nn/train.js';
 import { alphaPerParameter } from '../../src/nn/losses.js';
-import { elbo, fitVariational, klDivergence } from '../../src/nn/variational.js';
+import { Tensor } from '../../src/autograd/index.js';
+import { elbo, elboDifference, fitVariational, klDivergence, negativeElbo } from '../../src/nn/variational.js';
 import { Random } from '../../src/random/random.js';
 
 function wineModel(seed: number) {
@@ -85,6 +86,67 @@ describe('variational posterior', () => {
     const fit = fitVariational(net, data.train, 'regression', { epochs: 150, rng: new Random(1), noiseVariance: 1 });
     // Started at 1 (the unit variance of the standardized target), it must move towards the residual scale.
     expect(fit.noiseVariance).toBeLessThan(0.6);
-    expect(fit.noiseVariance).toBeGreaterThan(map.noiseVariance * 0.5);
+    expect(fit.noiseVariance).toBeGreaterThan(map.residualVariance * 0.5);
+  });
+});
+
+describe('the variational objective is the negative ELBO, defined once', () => {
+  it('on the full batch, the training objective with draws ε equals −elbo() on the same draws', () => {
+    const { data, net } = wineModel(4);
+    net.prune([2, 9, 40]);
+    const n = net.parameterCount;
+    const rng = new Random(3);
+    const sigma = Float64Array.from({ length: n }, () => 0.05 + 0.2 * rng.uniform());
+    const posterior = { mean: net.params.slice(), sigma };
+    const alpha = [0.8, 2.2];
+    const draws = rng.normals(4 * n);
+    const estimate = elbo(net, posterior, data.train, 'classification', { alpha, draws });
+    const objective = negativeElbo(
+      net, data.train, 'classification',
+      { mean: new Tensor(posterior.mean), sigma: new Tensor(sigma), logNoiseVariance: 0 },
+      alphaPerParameter(net, alpha),
+      Array.from({ length: 4 }, (_, s) => new Tensor(draws.slice(s * n, (s + 1) * n))),
+    ).item();
+    expect(Math.abs(objective + estimate.elbo)).toBeLessThan(1e-12 * Math.abs(estimate.elbo));
+    expect(estimate.samples).toBe(4);
+  });
+
+  it('empirical Bayes: the fit returns exactly 1/α = mean over active parameters of μ² + σ² (global and per layer)', () => {
+    const { data, net } = wineModel(5);
+    net.prune([0, 1, 77]);
+    for (const prior of ['global', 'per-layer'] as const) {
+      const fit = fitVariational(net, data.train, 'classification', { epochs: 15, rng: new Random(2), prior });
+      const groups = prior === 'global' ? [[0, net.parameterCount]] : net.layers.map((l) => [l.weightOffset, l.biasOffset + l.outputs]);
+      groups.forEach(([from, to], g) => {
+        let sum = 0;
+        let count = 0;
+        for (let j = from!; j < to!; j++) {
+          if (net.mask[j] === 0) continue;
+          sum += fit.posterior.mean[j]! ** 2 + fit.posterior.sigma[j]! ** 2;
+          count++;
+        }
+        expect(fit.alpha[g]).toBeCloseTo(count / sum, 12);
+      });
+    }
+  });
+
+  it('ELBO differences on common random numbers: zero for one structure, and a much smaller error than the estimates’ own', () => {
+    const { data, net } = wineModel(6);
+    const fit = fitVariational(net, data.train, 'classification', { epochs: 60, rng: new Random(1) });
+    const draws = new Random(8).normals(32 * net.parameterCount);
+    const a = { net, posterior: fit.posterior, alpha: fit.alpha };
+    const same = elboDifference(a, a, data.train, 'classification', draws);
+    expect(same.difference).toBe(0);
+    expect(same.standardError).toBe(0);
+    // Prune the three weakest-signal parameters: a close structure.
+    const pruned = net.clone();
+    const snr = Array.from(net.activeIndices()).sort((i, j) => Math.abs(fit.posterior.mean[i]!) / fit.posterior.sigma[i]! - Math.abs(fit.posterior.mean[j]!) / fit.posterior.sigma[j]!);
+    pruned.prune(snr.slice(0, 3));
+    const mean = fit.posterior.mean.map((v, j) => (pruned.mask[j] === 0 ? 0 : v));
+    const sigma = fit.posterior.sigma.map((v, j) => (pruned.mask[j] === 0 ? 0 : v));
+    const b = { net: pruned, posterior: { mean, sigma }, alpha: fit.alpha };
+    const paired = elboDifference(a, b, data.train, 'classification', draws);
+    expect(paired.difference).toBeCloseTo(paired.b.elbo - paired.a.elbo, 12);
+    expect(paired.standardError).toBeLessThan(0.5 * Math.hypot(paired.a.standardError, paired.b.standardError));
   });
 });
