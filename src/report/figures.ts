@@ -406,7 +406,7 @@ function noiseFigure(ctx: Context, id: string, pick: (m: MethodSummary) => Noise
 export function keptLogAxis(maxShare: number, parameters: number): { t: (share: number) => number; domain: [number, number]; ticks: number[]; format: (t: number) => string } {
   // The share kept never reaches 0 on a log scale: half a parameter is the floor.
   const floor = 1 / (2 * Math.max(1, parameters));
-  const t = (share: number): number => -Math.log10(Math.max(floor, 1 - share));
+  const t = (share: number): number => Math.max(0, -Math.log10(Math.max(floor, 1 - share)));
   const end = t(Math.max(isFiniteNumber(maxShare) ? maxShare : 0, 0.5));
   const ticks = [0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999].map(t).filter((v) => v <= end + 1e-9);
   const format = (v: number): string => formatLevel(100 * (1 - 10 ** -v)).replace('%', '');
