@@ -78,6 +78,8 @@ a:hover { text-decoration: underline; }
 ul.key { margin: 6px 0 14px; padding-left: 20px; }
 ul.key li { margin: 3px 0; }
 .card { background: #fff; border: 1px solid ${GRID}; border-radius: 8px; padding: 16px 18px; }
+/* Wide tables scroll inside their card on a narrow screen instead of widening the page. */
+.table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; font-variant-numeric: tabular-nums; }
 th, td { padding: 5px 10px; text-align: left; vertical-align: top; border-bottom: 1px solid ${GRID}; }
 th { font-weight: 600; color: ${MUTED}; font-size: 12.5px; vertical-align: bottom; }
@@ -226,7 +228,7 @@ function findingsSection(results: ExperimentResults, view: MetricView): string {
     .join('');
   return (
     `<section id="findings"><h2>Findings</h2><div class="card"><ul class="key">${key.map((k) => `<li>${k}</li>`).join('')}</ul>` +
-    `<table>${head}<tbody>${body}</tbody></table>` +
+    `<div class="table-wrap"><table>${head}<tbody>${body}</tbody></table></div>` +
     `<p class="note">“Within tolerance up to”: the largest share removed such that the mean over seeds stays ${e(view.toleranceText)} at that level and every level before it. ` +
     `“Quality kept”: the mean over levels of (method − trivial) / (full − trivial), clipped to [0, 100%]; it breaks ties.</p></div></section>`
   );
@@ -260,8 +262,8 @@ function searchSection(results: ExperimentResults, view: MetricView): string {
   return (
     `<section id="search"><h2>Structure search</h2><div class="card">` +
     `<p class="note" style="margin-top:0">Method <strong>${e(first.method)}</strong>${first.structured ? ' (structured: whole units)' : ''}; the returned structure is chosen by <strong>${e(first.criterion)}</strong>. Tolerance of “sparsest within tolerance”: ${e(tolerance)} of the validation-best.</p>` +
-    `<table><thead><tr><th class="num">Seed</th><th class="num">Step</th><th class="num">Removed</th><th class="num">ELBO ± s.e.</th><th class="num">Test, chosen</th><th class="num">Test, full</th><th class="num">Validation-best removed</th><th class="num">Sparsest within tolerance</th><th>Why this step</th></tr></thead>` +
-    `<tbody>${body}</tbody></table></div></section>`
+    `<div class="table-wrap"><table><thead><tr><th class="num">Seed</th><th class="num">Step</th><th class="num">Removed</th><th class="num">ELBO ± s.e.</th><th class="num">Test, chosen</th><th class="num">Test, full</th><th class="num">Validation-best removed</th><th class="num">Sparsest within tolerance</th><th>Why this step</th></tr></thead>` +
+    `<tbody>${body}</tbody></table></div></div></section>`
   );
 }
 
