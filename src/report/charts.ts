@@ -145,6 +145,8 @@ export interface LinePanelSpec {
   readonly yFormat?: (v: number, step: number) => string;
   readonly series: readonly LineSeries[];
   readonly references?: readonly ReferenceLine[];
+  /** Horizontal shaded ranges under the data (e.g. the findings' tolerance around the full model). */
+  readonly strips?: readonly { readonly from: number; readonly to: number; readonly color: string; readonly opacity: number }[];
   readonly marks?: readonly PointMark[];
   /** Draw the ±std bands (default true). */
   readonly bands?: boolean;
@@ -267,13 +269,20 @@ export function linePanel(spec: LinePanelSpec): string {
     const lx = at === 'right' ? right - 4 : left + 4;
     refs += text(lx, below ? ry + 13 : ry - 4, r.label, { 'text-anchor': at === 'right' ? 'end' : 'start', 'font-size': 11, fill: r.color, ...HALO });
   }
+  let strips = '';
+  for (const st of spec.strips ?? []) {
+    if (!isFiniteNumber(st.from) || !isFiniteNumber(st.to)) continue;
+    const a = y(st.from);
+    const b = y(st.to);
+    strips += el('rect', { x: left, y: Math.min(a, b), width: right - left, height: Math.abs(a - b), fill: st.color, 'fill-opacity': st.opacity, 'data-strip': 'tolerance' });
+  }
   let marks = '';
   for (const m of spec.marks ?? []) {
     if (!isFiniteNumber(m.x) || !isFiniteNumber(m.y)) continue;
     const my = Math.min(bottom - 4, Math.max(top + 4, y(m.y)));
     marks += el('g', {}, el('title', {}, escapeXml(m.title)), marker(m.shape, x(m.x), my, m.size, m.color, m.stroke ?? INK, 1));
   }
-  out += el('g', { 'clip-path': `url(#${clip})` }, bands, refs, lines);
+  out += el('g', { 'clip-path': `url(#${clip})` }, strips, bands, refs, lines);
   out += markers + marks;
   return el('g', { class: 'panel' }, out);
 }

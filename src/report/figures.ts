@@ -20,7 +20,7 @@ import {
   type ReferenceLine,
   type SeriesPoint,
 } from './charts.js';
-import { bestFineTuned, formatLevel, formatShare, isBelsley, metricView, methodFindings, type MetricView } from './findings.js';
+import { ACCURACY_TOLERANCE, RMSE_RELATIVE_TOLERANCE, bestFineTuned, formatLevel, formatSearchTolerance, formatShare, isBelsley, metricView, methodFindings, type MetricView } from './findings.js';
 import { INK, el, formatTick, formatValue, isFiniteNumber, niceDomain, svgDocument, textWidth, viridis } from './svg.js';
 
 /** One figure of the report. */
@@ -142,25 +142,19 @@ function thinnedLevels(levels: readonly number[], lo: number, hi: number, minGap
 }
 
 /**
- * The heat maps' column labels: round levels (multiples of 10), at least about 28 px apart
- * given the cell width, always including the last level.
+ * The heat maps' column labels: the roundest levels first (multiples of 20, then of 10), each
+ * at least about 20 px (a label's width) from the others given the cell width, and the last level always.
  */
 export function heatMapLabels(levels: readonly number[], cellWidth: number): Set<number> {
-  const minCells = Math.max(1, Math.ceil(28 / Math.max(1, cellWidth)));
+  const minCells = Math.max(1, Math.ceil(20 / Math.max(1, cellWidth)));
   const chosen: number[] = [];
-  let lastIndex = -Infinity;
-  levels.forEach((l, i) => {
-    if (!isFiniteNumber(l) || l % 10 !== 0) return;
-    if (i - lastIndex >= minCells) {
-      chosen.push(i);
-      lastIndex = i;
-    }
-  });
+  const fits = (i: number): boolean => chosen.every((j) => Math.abs(i - j) >= minCells);
   const last = levels.length - 1;
-  if (last >= 0 && chosen[chosen.length - 1] !== last) {
-    if (chosen.length > 0 && last - chosen[chosen.length - 1]! < minCells) chosen.pop();
-    chosen.push(last);
-  }
+  if (last >= 0) chosen.push(last);
+  for (const step of [20, 10])
+    levels.forEach((l, i) => {
+      if (isFiniteNumber(l) && l % step === 0 && !chosen.includes(i) && fits(i)) chosen.push(i);
+    });
   return new Set(chosen.map((i) => levels[i]!));
 }
 
@@ -203,6 +197,14 @@ function qualityReferences(ctx: Context): ReferenceLine[] {
   if (isFiniteNumber(results.full.mean)) refs.push({ y: view.display(results.full.mean), label: 'full model', color: FULL_COLOR, dash: '9 4', labelAt: 'none' });
   if (isFiniteNumber(results.trivial)) refs.push({ y: view.display(results.trivial), label: 'trivial predictor', color: TRIVIAL_COLOR, dash: '2 3', labelAt: 'none' });
   return refs;
+}
+
+/** The findings' tolerance as a shaded strip beside the full model's line (display units). */
+function toleranceStrip(ctx: Context): { from: number; to: number; color: string; opacity: number }[] {
+  const full = ctx.results.full.mean;
+  if (!isFiniteNumber(full)) return [];
+  const edge = ctx.view.name === 'accuracy' ? full - ACCURACY_TOLERANCE : full * (1 + RMSE_RELATIVE_TOLERANCE);
+  return [{ from: ctx.view.display(full), to: ctx.view.display(edge), color: FULL_COLOR, opacity: 0.1 }];
 }
 
 /**
@@ -270,6 +272,7 @@ function qualityFigure(ctx: Context, id: string, pick: (m: MethodSummary) => Ser
       yLabel: view.axisLabel,
       series,
       references: refs,
+      strips: toleranceStrip(ctx),
     }),
   );
   if (zoom) {
@@ -288,6 +291,7 @@ function qualityFigure(ctx: Context, id: string, pick: (m: MethodSummary) => Ser
         yLabel: '',
         series,
         references: refs,
+        strips: toleranceStrip(ctx),
       }),
     );
   }
@@ -303,6 +307,7 @@ function referenceLegend(ctx: Context): LegendItem[] {
   const { results, view } = ctx;
   return [
     { label: `full model (${view.format(results.full.mean)})`, color: FULL_COLOR, kind: 'line', dash: '9 4' },
+    { label: `findings’ tolerance (${view.name === 'accuracy' ? '−1 accuracy point' : '+5% RMSE'})`, color: '#b9bdc4', kind: 'box' },
     { label: `trivial predictor (${view.format(results.trivial)})`, color: TRIVIAL_COLOR, kind: 'line', dash: '2 3' },
     // One seed has no spread, and draws no band.
     ...(ctx.results.seeds > 1 ? [{ label: `±1 std over ${ctx.results.seeds} seeds`, color: '#7f7f7f', kind: 'box' as const }] : []),
@@ -501,7 +506,7 @@ function searchFigure(ctx: Context): Figure | undefined {
     ...methods.map((m): LegendItem => ({ label: `one line per seed (${m}${runs[0]!.structured ? ', structured' : ''})`, color: ctx.styles.get(m)?.color ?? INK, kind: 'line', marker: 'circle' })),
     { label: 'evidence step: ELBO maximum', color: '#F0E442', kind: 'mark', marker: 'star' },
     { label: 'validation-best step', color: '#56B4E9', kind: 'mark', marker: 'triangle' },
-    { label: `sparsest within tolerance (${toleranceText(runs[0]!)})`, color: '#ffffff', kind: 'mark', marker: 'diamond' },
+    { label: `sparsest within tolerance (${formatSearchTolerance(runs[0]!)})`, color: '#ffffff', kind: 'mark', marker: 'diamond' },
     { label: `returned structure (criterion: ${[...new Set(runs.map((r) => r.criterion))].join(', ')})`, color: INK, kind: 'mark', marker: 'ring' },
   ];
   const leg = legend(items, 62, height + 20, WIDTH - 70);
@@ -511,12 +516,6 @@ function searchFigure(ctx: Context): Figure | undefined {
   return figure('elbo', 'Structure search: evidence against share removed', caption, panels + leg.svg, height + 24 + leg.height, true);
 }
 
-function toleranceText(r: SearchResult): string {
-  if (!isFiniteNumber(r.tolerance)) return 'tolerance unknown';
-  if (r.metric !== 'accuracy') return `${formatValue(r.tolerance, 3)} RMSE`;
-  const points = formatValue(r.tolerance * 100, 3);
-  return `${points} accuracy point${points === '1' ? '' : 's'}`;
-}
 
 /**
  * A y range that keeps the bulk of the values readable: a few extreme values (an ELBO that
@@ -589,6 +588,7 @@ function belsleyFigure(ctx: Context): Figure | undefined {
       yLabel: view.axisLabel,
       series,
       references: refs,
+      strips: toleranceStrip(ctx),
     });
   });
   const refKeys = new Set([reference, tunedReference].filter((k): k is string => k !== undefined));

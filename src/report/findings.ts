@@ -182,6 +182,14 @@ export function meanOf(values: readonly (number | undefined)[]): number {
   return finite.length === 0 ? Number.NaN : finite.reduce((a, b) => a + b, 0) / finite.length;
 }
 
+/** The search's tolerance in words: `1 accuracy point`, `0.171 RMSE`. */
+export function formatSearchTolerance(r: Pick<SearchResult, 'tolerance' | 'metric'>): string {
+  if (!isFiniteNumber(r.tolerance)) return 'tolerance unknown';
+  if (r.metric !== 'accuracy') return `${formatValue(r.tolerance, 3)} RMSE`;
+  const points = formatValue(r.tolerance * 100, 3);
+  return `${points} accuracy point${points === '1' ? '' : 's'}`;
+}
+
 /** A share in [0, 1] as a percentage with sensible decimals: `87%`, `99.2%`. */
 export function formatShare(share: number | null | undefined): string {
   return isFiniteNumber(share) ? formatLevel(share * 100) : '–';

@@ -14,6 +14,7 @@ import {
   bestFineTuned,
   formatDuration,
   formatLevel,
+  formatSearchTolerance,
   formatShare,
   meanOf,
   methodFindings,
@@ -101,7 +102,7 @@ figure svg { display: block; width: 100%; height: auto; }
 figcaption { color: ${MUTED}; font-size: 13.5px; margin-top: 6px; }
 figcaption a { margin-left: 6px; font-size: 12.5px; }
 footer { margin-top: 28px; color: ${MUTED}; font-size: 12.5px; }
-@media (max-width: 720px) { dl.meta { grid-template-columns: max-content 1fr; } dl.meta dd.span { grid-column: 2; } main { padding: 16px; } }
+@media (max-width: 720px) { td.m { min-width: 190px; } dl.meta { grid-template-columns: max-content 1fr; } dl.meta dd.span { grid-column: 2; } main { padding: 16px; } }
 @media print {
   body { background: #fff; font-size: 12px; }
   main { max-width: none; padding: 0; }
@@ -247,7 +248,8 @@ function searchSection(results: ExperimentResults, view: MetricView): string {
         '<tr>' +
         `<td class="num">${e(r.seed)}</td>` +
         `<td class="num">${e(String(res.chosenStep))}</td>` +
-        `<td class="num">${e(formatShare(r.chosenShare))} <span class="label">${e(`${formatValue(kept, 6)} of ${res.parameters} kept`)}</span></td>` +
+        `<td class="num">${e(formatShare(r.chosenShare))}</td>` +
+        `<td class="num">${e(`${formatValue(kept, 6)} of ${res.parameters}`)}</td>` +
         `<td class="num">${e(formatValue(r.chosenElbo, 4))} ± ${e(formatValue(r.chosenElboSE, 2))}</td>` +
         `<td class="num">${e(view.format(r.test))}</td>` +
         `<td class="num">${e(view.format(r.full))}</td>` +
@@ -258,11 +260,10 @@ function searchSection(results: ExperimentResults, view: MetricView): string {
       );
     })
     .join('');
-  const tolerance = isFiniteNumber(first.tolerance) ? (first.metric === 'accuracy' ? `${formatValue(first.tolerance * 100, 3)} accuracy points` : `${formatValue(first.tolerance, 3)} (RMSE)`) : '–';
   return (
     `<section id="search"><h2>Structure search</h2><div class="card">` +
-    `<p class="note" style="margin-top:0">Method <strong>${e(first.method)}</strong>${first.structured ? ' (structured: whole units)' : ''}; the returned structure is chosen by <strong>${e(first.criterion)}</strong>. Tolerance of “sparsest within tolerance”: ${e(tolerance)} of the validation-best.</p>` +
-    `<div class="table-wrap"><table><thead><tr><th class="num">Seed</th><th class="num">Step</th><th class="num">Removed</th><th class="num">ELBO ± s.e.</th><th class="num">Test, chosen</th><th class="num">Test, full</th><th class="num">Validation-best removed</th><th class="num">Sparsest within tolerance</th><th>Why this step</th></tr></thead>` +
+    `<p class="note" style="margin-top:0">Method <strong>${e(first.method)}</strong>${first.structured ? ' (structured: whole units)' : ''}; the returned structure is chosen by <strong>${e(first.criterion)}</strong>. Tolerance of “sparsest within tolerance”: ${e(formatSearchTolerance(first))} of the validation-best.</p>` +
+    `<div class="table-wrap"><table><thead><tr><th class="num">Seed</th><th class="num">Step</th><th class="num">Removed</th><th class="num">Kept</th><th class="num">ELBO ± s.e.</th><th class="num">Test, chosen</th><th class="num">Test, full</th><th class="num">Validation-best removed</th><th class="num">Sparsest within tolerance</th><th>Why this step</th></tr></thead>` +
     `<tbody>${body}</tbody></table></div></div></section>`
   );
 }

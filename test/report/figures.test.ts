@@ -198,13 +198,15 @@ describe('buildFigures', () => {
     }
   });
 
-  it('labels the heat maps’ columns sparsely but always the last level', () => {
-    const labels = heatMapLabels(WINE_LEVELS, 10);
-    expect(labels.has(0)).toBe(true);
-    expect(labels.has(100)).toBe(true);
-    expect(labels.has(85)).toBe(false);
-    const sorted = [...labels].map((l) => WINE_LEVELS.indexOf(l)).sort((a, b) => a - b);
-    for (let i = 1; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 1]!).toBeGreaterThanOrEqual(3);
+  it('labels the heat maps’ columns with round levels at least 20 px apart, always the last', () => {
+    expect([...heatMapLabels(WINE_LEVELS, 10)].sort((a, b) => a - b)).toEqual([0, 20, 40, 60, 80, 90, 100]);
+    for (const width of [4, 7, 13, 30]) {
+      const labels = heatMapLabels(WINE_LEVELS, width);
+      expect(labels.has(100)).toBe(true);
+      const at = [...labels].map((l) => WINE_LEVELS.indexOf(l) * width).sort((a, b) => a - b);
+      for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(20);
+      for (const l of labels) expect(l % 10).toBe(0);
+    }
   });
 
   it('places the search’s geometric steps evenly on its log-of-kept axis', () => {
