@@ -146,11 +146,7 @@ function page(results: ExperimentResults, figures: readonly Figure[]): string {
 function header(results: ExperimentResults, view: MetricView, figures: readonly Figure[]): string {
   const e = escapeXml;
   const net = `${results.architecture.join('-')} ${results.activation}`;
-  const alphaMeans = meanColumns(results.prior.alpha);
-  const prior =
-    `${results.prior.criterion}; α per layer ${alphaMeans.map((a) => formatValue(a, 3)).join(', ')}` +
-    (results.seeds > 1 ? ' (mean over seeds)' : '') +
-    (results.task === 'regression' && results.prior.noiseVariance.length > 0 ? `; noise variance s² ${formatValue(meanOf(results.prior.noiseVariance), 3)}` : '');
+  const prior = priorText(results);
   const items: [string, string, boolean?][] = [
     ['Data set', `${e(results.dataset)} (${e(results.task)})`],
     ['Network', `${e(net)}, ${e(String(results.parameters))} parameters`],
@@ -160,7 +156,7 @@ function header(results: ExperimentResults, view: MetricView, figures: readonly 
     ['Fine-tuning', e(results.fineTuneEpochs > 0 ? `${results.fineTuneEpochs} epochs after each step` : 'none')],
     ['Levels, % removed', e(results.levels.map((l) => formatLevel(l).replace('%', '')).join(', ')), true],
     ['Prior', e(prior), true],
-    ['Runtime', e(`${formatDuration(results.timing.seconds)} on ${results.timing.workers} worker${results.timing.workers === 1 ? '' : 's'}`), true],
+    ['Runtime', e(runtimeText(results)), true],
     ['Command', `<code>${e(results.command)}</code>`, true],
   ];
   const meta = items.map(([k, v, span]) => `<dt>${k}</dt><dd${span === true ? ' class="span"' : ''}>${v}</dd>`).join('');
@@ -170,6 +166,26 @@ function header(results: ExperimentResults, view: MetricView, figures: readonly 
     `<p class="subtitle">${e(Object.keys(results.methods).length.toString())} relevance methods compared by pruning a ${e(net)} network, ${e(String(results.seeds))} seed${results.seeds === 1 ? '' : 's'}.</p>` +
     `<dl class="meta">${meta}</dl><nav>${nav}</nav></header>`
   );
+}
+
+/**
+ * The prior in words. Timing and prior are read defensively: results compared across runs may
+ * have had their timing removed, and a hand-edited file may lack parts.
+ */
+function priorText(results: ExperimentResults): string {
+  const prior = (results as Partial<ExperimentResults>).prior;
+  if (prior === undefined) return '–';
+  const alphaMeans = meanColumns(prior.alpha ?? []);
+  const parts = [String(prior.criterion)];
+  if (alphaMeans.length > 0) parts.push(`α per layer ${alphaMeans.map((a) => formatValue(a, 3)).join(', ')}${results.seeds > 1 ? ' (mean over seeds)' : ''}`);
+  if (results.task === 'regression' && (prior.noiseVariance ?? []).length > 0) parts.push(`noise variance s² ${formatValue(meanOf(prior.noiseVariance), 3)}`);
+  return parts.join('; ');
+}
+
+function runtimeText(results: ExperimentResults): string {
+  const timing = (results as Partial<ExperimentResults>).timing;
+  if (timing === undefined) return 'not recorded';
+  return `${formatDuration(timing.seconds)} on ${timing.workers} worker${timing.workers === 1 ? '' : 's'}`;
 }
 
 /** Column means of per-seed rows (α per layer over seeds). */

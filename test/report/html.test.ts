@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderReport, writeReport } from '../../src/report/index.js';
+import { renderReport, summaryTable, writeReport } from '../../src/report/index.js';
+import type { ExperimentResults } from '../../src/search/results.js';
 import { methodFindings } from '../../src/report/findings.js';
 import { bostonLike, fakeResults, throughJson, wineLike } from '../helpers/fake-results.js';
 import { allElements, deepText, elementsNamed, parseXml, type XmlElement } from './xml.js';
@@ -94,6 +95,25 @@ describe('renderReport', () => {
     const html = renderReport(throughJson(results));
     parseXml(html);
     expect(html).not.toMatch(/NaN|Infinity|undefined/);
+  });
+});
+
+describe('degenerate results', () => {
+  it.each([
+    ['no methods', () => ({ ...wineLike({ search: false }), methods: {} })],
+    ['no levels', () => wineLike({ levels: [] })],
+    ['a single level', () => wineLike({ levels: [0] })],
+    ['no timing (removed for a comparison)', () => {
+      const { timing: _dropped, ...rest } = wineLike();
+      return rest as ExperimentResults;
+    }],
+    ['an empty prior', () => ({ ...bostonLike(), prior: { criterion: 'fixed', alpha: [], noiseVariance: [] } })],
+  ])('%s: the page and the table still render, without NaN', (_name, make) => {
+    const results = make();
+    const html = renderReport(results);
+    parseXml(html);
+    const table = summaryTable(results);
+    expect(html + table).not.toMatch(/NaN|undefined/);
   });
 });
 
