@@ -93,7 +93,8 @@ tr.best td { background: #f1f7ee; }
 .swatch { display: inline-block; width: 22px; height: 0; border-top: 3px solid; vertical-align: middle; margin-right: 8px; }
 .method { font-weight: 600; white-space: nowrap; }
 .label { display: block; color: ${MUTED}; font-size: 12.5px; font-weight: 400; white-space: normal; }
-.why { color: ${MUTED}; font-size: 13px; min-width: 220px; }
+tr.run td { border-bottom: none; padding-bottom: 1px; }
+tr.why td { color: ${MUTED}; font-size: 13px; padding-top: 0; }
 .note { color: ${MUTED}; font-size: 13px; margin: 8px 0 0; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 560px), 1fr)); gap: 18px; }
 figure { margin: 0; background: #fff; border: 1px solid ${GRID}; border-radius: 8px; padding: 14px 16px 12px; }
@@ -107,6 +108,8 @@ footer { margin-top: 28px; color: ${MUTED}; font-size: 12.5px; }
   body { background: #fff; font-size: 12px; }
   main { max-width: none; padding: 0; }
   figure, .card, table { break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  td.m { min-width: 0; }
   figure, .card { border-color: #ccc; }
   nav, figcaption a { display: none; }
 }
@@ -261,7 +264,7 @@ function searchSection(results: ExperimentResults, view: MetricView): string {
       const res = r.result;
       const kept = res.steps[res.chosenStep]?.active ?? res.kept;
       return (
-        '<tr>' +
+        '<tr class="run">' +
         `<td class="num">${e(r.seed)}</td>` +
         `<td class="num">${e(String(res.chosenStep))}</td>` +
         `<td class="num">${e(formatShare(r.chosenShare))}</td>` +
@@ -271,15 +274,16 @@ function searchSection(results: ExperimentResults, view: MetricView): string {
         `<td class="num">${e(view.format(r.full))}</td>` +
         `<td class="num">${e(formatShare(r.validationBestShare))}</td>` +
         `<td class="num">${e(formatShare(r.sparsestShare))}</td>` +
-        `<td class="why">${e(res.reason)}</td>` +
-        '</tr>'
+        '</tr>' +
+        // The reason is a sentence: a row of its own reads better than a narrow column.
+        `<tr class="why"><td></td><td colspan="8">Why: ${e(res.reason)}</td></tr>`
       );
     })
     .join('');
   return (
     `<section id="search"><h2>Structure search</h2><div class="card">` +
     `<p class="note" style="margin-top:0">Method <strong>${e(first.method)}</strong>${first.structured ? ' (structured: whole units)' : ''}; the returned structure is chosen by <strong>${e(first.criterion)}</strong>. Tolerance of “sparsest within tolerance”: ${e(formatSearchTolerance(first))} of the validation-best.</p>` +
-    `<div class="table-wrap"><table><thead><tr><th class="num">Seed</th><th class="num">Step</th><th class="num">Removed</th><th class="num">Kept</th><th class="num">ELBO ± s.e.</th><th class="num">Test, chosen</th><th class="num">Test, full</th><th class="num">Validation-best removed</th><th class="num">Sparsest within tolerance</th><th>Why this step</th></tr></thead>` +
+    `<div class="table-wrap"><table><thead><tr><th class="num">Seed</th><th class="num">Step</th><th class="num">Removed</th><th class="num">Kept</th><th class="num">ELBO ± s.e.</th><th class="num">Test, chosen</th><th class="num">Test, full</th><th class="num">Validation-best removed</th><th class="num">Sparsest within tolerance</th></tr></thead>` +
     `<tbody>${body}</tbody></table></div></div></section>`
   );
 }
