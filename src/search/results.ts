@@ -49,8 +49,6 @@ export interface MethodSummary {
   readonly elbo?: SeriesSummary;
   /** Active parameters at each level (mean over seeds; structured pruning removes whole units). */
   readonly active: number[];
-  /** Wall-clock seconds per seed (timing: left out when results are compared). */
-  readonly seconds: number[];
 }
 
 /** One step of the structure search. */
@@ -145,8 +143,18 @@ export interface ExperimentResults {
   readonly search?: SearchResult[];
   /** The Belsley illustration. */
   readonly illustration?: IllustrationResult;
-  /** The command that made these results. */
+  /** The command that made these results (without the flags that do not change them: --out, --workers, ...). */
   readonly command: string;
-  /** Wall-clock time and workers (left out when results are compared). */
-  readonly timing: { readonly seconds: number; readonly workers: number };
+}
+
+/**
+ * How long an experiment took (`timing.json`, beside `results.json`): kept apart so that
+ * `results.json` is identical whenever the same command is run again, on any number of workers.
+ */
+export interface ExperimentTiming {
+  /** Wall-clock seconds of the whole run (0 for a collected run). */
+  readonly seconds: number;
+  readonly workers: number;
+  /** Seconds per cell. */
+  readonly cells: readonly { readonly method: string; readonly seed: number; readonly seconds: number }[];
 }
