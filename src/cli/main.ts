@@ -11,6 +11,8 @@ const commands: Record<string, () => Promise<Command>> = {
   predict: async () => (await import('./predict.js')).predictCommand,
   relevance: async () => (await import('./relevance.js')).relevanceCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
+  shrink: async () => (await import('./shrink.js')).shrinkCommand,
+  export: async () => (await import('./export.js')).exportCommand,
 };
 
 async function programUsage(): Promise<string> {
