@@ -96,7 +96,8 @@ export const exportCommand: Command = {
       return 0;
     }
     const lines = [`wrote ${written.map((f) => `${f.path} (${f.bytes} bytes)`).join(', ')}: ${flags.format}, ${flags.options.quantize === 'int8' ? 'int8 weights' : result.precision}`];
-    if (shrink !== null) lines.push('shrunk first:', ...shrinkLines(shrink, result.shrink!.before).map((line) => `  ${line}`));
+    if (shrink !== null && shrink.removedUnits.length + shrink.removedFeatures.length === 0) lines.push(`shrunk first: nothing to remove (${shrink.after.sizes.join('-')})`);
+    else if (shrink !== null) lines.push('shrunk first:', ...shrinkLines(shrink, result.shrink!.before).map((line) => `  ${line}`));
     if (quantization !== null) lines.push(`int8 scales: ${quantization.map((q) => `layer ${q.layer} ${formatNumber(q.scale)} (largest error ${formatNumber(q.maxError)})`).join(', ')}`);
     if (evaluation !== null) {
       lines.push(`on ${evaluation.dataset} (${evaluation.rows} rows): prunus ${formatMetrics(evaluation.prunus)}; export ${formatMetrics(evaluation.exported)}; largest prediction change ${formatNumber(evaluation.largestChange)}`);

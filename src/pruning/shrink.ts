@@ -61,8 +61,8 @@ export interface ShrinkResult {
  * comment for the rules). Feature and class names, scalings and noise variance are carried
  * over; so is the variational posterior, restricted to the kept parameters (a folded bias gets
  * the plug-in mean `μ_b + μ_W·σ(μ_b_unit)` and the first-order (delta-method) variance of that
- * sum, exact when the σ involved are 0). `training` is carried over with a `shrink` entry
- * saying what was removed. The input model is not modified.
+ * sum, exact when the σ involved are 0). `training` is carried over, with a `shrink` entry
+ * saying what was removed when something was. The input model is not modified.
  * @example
  * const { model, before, after } = shrinkModel(readModelFile('pruned.json'));
  * console.log(`${before.parameters} → ${after.parameters} parameters`);
@@ -120,7 +120,9 @@ export function shrinkModel(model: Model): ShrinkResult {
     targetScaling: model.targetScaling,
     ...(model.noiseVariance !== undefined ? { noiseVariance: model.noiseVariance } : {}),
     ...(shrunkPosterior !== undefined ? { posterior: shrunkPosterior } : {}),
-    training: { ...(model.training ?? {}), shrink: shrinkNote },
+    ...(removedUnits.length + removedFeatures.length > 0
+      ? { training: { ...(model.training ?? {}), shrink: shrinkNote } }
+      : model.training !== undefined ? { training: model.training } : {}),
   };
   return { model: shrunk, before: sizeOf(model), after: sizeOf(shrunk), removedUnits, removedFeatures, reactivatedBiases: reactivated };
 }
