@@ -115,8 +115,9 @@ export async function toOnnx(model: Model, options: ExportOptions = {}): Promise
     irVersion: 7,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'prunus',
-    docString: `prunus ${model.task} ${net.sizes.join('-')}: input "features" = raw rows of [${model.features.join(', ')}]; ` +
-      (model.task === 'classification' ? `output "probabilities" in class order [${model.classes!.join(', ')}]` : `output "prediction" = ${model.target} in its own units`),
+    // The feature and class names are in the metadata; the description only says how to use them.
+    docString: `prunus ${model.task} ${net.sizes.join('-')}: input "features" = raw rows (columns: metadata "features"), ` +
+      (model.task === 'classification' ? 'output "probabilities" (columns: metadata "classes")' : `output "prediction" = "${model.target}" in its own units`),
     graph: {
       name: 'prunus',
       node: nodes,
