@@ -57,12 +57,7 @@ export const exportCommand: Command = {
     const original = readModelFile(flags.model);
     const shrink: ShrinkResult | null = flags.shrink ? shrinkModel(original) : null;
     const model = shrink?.model ?? original;
-    let exported;
-    try {
-      exported = await exportModel(model, flags.format, flags.options);
-    } catch (err) {
-      throw new UserError((err as Error).message);
-    }
+    const exported = await exportModel(model, flags.format, flags.options);
     // Measured before writing, so a bad --dataset leaves nothing behind.
     const evaluation = flags.dataset === undefined ? null : evaluate(original, exportedEquivalent(model, flags.options), flags.dataset, flags.dropMissing);
     writeFilesAtomic(exported.map((file) => ({ path: file.name === null ? flags.out : join(flags.out, file.name), contents: file.contents })));
@@ -147,6 +142,10 @@ function parseFlags(args: string[]): Flags {
   if (precision !== undefined && precision !== 'float32' && precision !== 'float64') throw new UserError(`--precision: "${precision}" is not a precision (float32 or float64)`);
   if (values.quantize !== undefined && values.quantize !== 'int8') throw new UserError(`--quantize: "${values.quantize}" is not offered (int8)`);
   if (values['drop-missing'] && values.dataset === undefined) throw new UserError('--drop-missing needs --dataset');
+  // The combinations the exporters refuse, refused here before any work, in their words.
+  if (format === 'tfjs' && precision === 'float64') throw new UserError('--precision: tfjs export: precision float64 is not supported (float32)');
+  if (format === 'tfjs' && values.quantize !== undefined) throw new UserError('--quantize: tfjs export: int8 quantization is offered for onnx and js only');
+  if (precision === 'float64' && values.quantize !== undefined) throw new UserError('--quantize: int8 weights are dequantized to float32; use precision float32');
   return {
     model: values.model,
     format: format as ExportFormat,
