@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<Command>> = {
   experiment: async () => (await import('./experiment.js')).experimentCommand,
   cell: async () => (await import('./cell.js')).cellCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
+  shrink: async () => (await import('./shrink.js')).shrinkCommand,
+  export: async () => (await import('./export.js')).exportCommand,
 };
 
 async function programUsage(): Promise<string> {
