@@ -9,6 +9,7 @@ import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
 import { formatModelFile } from '../nn/modelfile.js';
 import { PRIOR_CRITERIA, type PriorCriterion } from '../nn/prior.js';
 import { isMethodName, RELEVANCE_METHODS, SALIENCIES, type MethodOptions, type Saliency } from '../pruning/index.js';
+import { shrinkModel, type ModelSize } from '../pruning/shrink.js';
 import type { SearchResult } from '../search/results.js';
 import { selectStructure } from '../search/select.js';
 import { formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
@@ -121,17 +122,20 @@ export const selectCommand: Command = {
     } finally {
       progress.done();
     }
-    if (values.out !== undefined) writeFileAtomic(values.out, formatModelFile(outcome.model));
+    // Saved physically shrunk: hidden units and inputs with no active path are gone.
+    const shrunk = shrinkModel(outcome.model);
+    if (values.out !== undefined) writeFileAtomic(values.out, formatModelFile(shrunk.model));
+    const saved = { before: shrunk.before, after: shrunk.after, removedUnits: shrunk.removedUnits.map((u) => u.name), removedFeatures: shrunk.removedFeatures };
     if (values.json) {
-      printJson({ ...outcome.result, ...(values.out !== undefined ? { out: values.out } : {}) });
+      printJson({ ...outcome.result, model: saved, ...(values.out !== undefined ? { out: values.out } : {}) });
       return 0;
     }
-    process.stdout.write(humanReport(outcome.result, values.out).join('\n') + '\n');
+    process.stdout.write(humanReport(outcome.result, values.out, saved).join('\n') + '\n');
     return 0;
   },
 };
 
-function humanReport(result: SearchResult, out: string | undefined): string[] {
+function humanReport(result: SearchResult, out: string | undefined, saved: { before: ModelSize; after: ModelSize; removedUnits: string[]; removedFeatures: readonly string[] }): string[] {
   const value = (v: number): string => (result.metric === 'accuracy' ? v.toFixed(3) : formatNumber(v));
   const lines = [
     `structure search by ${result.method}${result.structured ? ' (hidden units)' : ''}, ${result.parameters} parameters, ${result.steps.length - 1} steps`,
@@ -149,6 +153,8 @@ function humanReport(result: SearchResult, out: string | undefined): string[] {
   lines.push(`chosen (${result.criterion}): step ${result.chosenStep}, ${result.kept} of ${result.parameters} parameters kept (${(100 * (1 - result.kept / result.parameters)).toFixed(1)}% removed)`);
   lines.push(`why: ${result.reason}`);
   lines.push(`test ${metric}: ${value(result.test[metric]!)} after refitting the chosen structure; the full network: ${value(result.full[metric]!)}`);
+  const size = (m: ModelSize): string => `${m.sizes.join('-')}, ${m.active} active of ${m.parameters} stored parameters, ${m.bytes} bytes`;
+  lines.push(`model: ${size(saved.before)} → shrunk ${size(saved.after)}${saved.removedUnits.length > 0 ? ` (units ${saved.removedUnits.join(', ')} gone)` : ''}${saved.removedFeatures.length > 0 ? `, inputs ${saved.removedFeatures.join(', ')} unused` : ''}`);
   if (out !== undefined) lines.push(`saved to ${out}`);
   return lines;
 }

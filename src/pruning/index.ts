@@ -13,3 +13,4 @@ export { neuronGroups, groupScores, removeUnits, type NeuronGroup, type GroupSco
 export { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, type BelsleyDiagnostics, type BelsleyPruneResult } from './belsley.js';
 export { isMethodName, scoreRelevance, RELEVANCE_METHODS, SEED_METHODS, type MethodName, type MethodOptions } from './methods.js';
 export { pruneLoop, type PosteriorState, type PruneLoopData, type PruneLoopOptions, type PruneLoopResult, type PruneStep, type StepElbo } from './iterate.js';
+export { shrinkModel, sizeOf, type ModelSize, type RemovedUnit, type ShrinkResult } from './shrink.js';
