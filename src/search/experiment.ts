@@ -64,6 +64,8 @@ export interface ExperimentSettings {
   readonly noiseDraws: number;
   /** Warm-started posterior refits per step (variational method). */
   readonly posteriorEpochs: number;
+  /** Epochs of the full structure's variational fits (default: the fit's own). */
+  readonly variationalEpochs?: number;
   /** Training options passed through (prior criterion and scope). */
   readonly alpha?: TrainOptions['alpha'];
   readonly prior?: TrainOptions['prior'];
@@ -150,6 +152,7 @@ export function trainForCell(settings: ExperimentSettings, seed: number, onProgr
     seed,
     testFraction: settings.testFraction,
     variational: true,
+    ...(settings.variationalEpochs !== undefined ? { variationalFit: { epochs: settings.variationalEpochs } } : {}),
     ...(settings.alpha !== undefined ? { alpha: settings.alpha } : {}),
     ...(settings.prior !== undefined ? { prior: settings.prior } : {}),
     ...(onProgress ? { onProgress } : {}),
@@ -173,6 +176,7 @@ export function runCell(cell: CellSpec, trained?: TrainResult): CellResult {
         testFraction: settings.testFraction,
         ...(settings.alpha !== undefined ? { alpha: settings.alpha } : {}),
         ...(settings.prior !== undefined ? { prior: settings.prior } : {}),
+        ...(settings.variationalEpochs !== undefined ? { variationalFit: { epochs: settings.variationalEpochs } } : {}),
       },
       posteriorEpochs: settings.posteriorEpochs,
     });
