@@ -52,6 +52,7 @@ Experiment:
   --steps S               instead of --levels: S even steps from 0 to 100%
   --fine-tune EPOCHS      Adam epochs after each pruning step for the fine-tuned curves (default 20; 0: none)
   --noise 0,0.1,...       input noise standard deviations of the heat maps (default ${DEFAULT_INPUT_NOISE.join(',')})
+  --variational-epochs N  epochs of each full-structure variational fit (default 1500)
   --no-search             skip the structure search
 
 Running:
@@ -101,6 +102,7 @@ export const experimentCommand: Command = {
         steps: { type: 'string' },
         'fine-tune': { type: 'string' },
         noise: { type: 'string' },
+        'variational-epochs': { type: 'string' },
         'no-search': { type: 'boolean', default: false },
         out: { type: 'string' },
         workers: { type: 'string' },
@@ -279,6 +281,7 @@ function makePlan(values: Values, args: readonly string[]): ExperimentPlan {
     inputNoise,
     noiseDraws: 20,
     posteriorEpochs: 300,
+    ...(text('variational-epochs') !== undefined ? { variationalEpochs: parseNumberFlag('variational-epochs', text('variational-epochs'), 1500, { integer: true, min: 1, max: 1e6 }) } : {}),
     ...(alpha !== undefined ? { alpha } : {}),
     ...(prior !== undefined ? { prior } : {}),
   };
