@@ -12,8 +12,8 @@ import { computeMetrics, type Metrics } from '../nn/metrics.js';
 import { predictRaw, type Model } from '../nn/model.js';
 import { readModelFile } from '../nn/modelfile.js';
 import { shrinkModel, type ShrinkResult } from '../pruning/shrink.js';
-import { formatMetrics, formatNumber, printJson, UserError, type Command } from './common.js';
-import { checkOutputFile, shrinkLines, writeFilesAtomic } from './shrink.js';
+import { formatMetrics, formatNumber, printJson, UserError, type Command, checkOutputFile } from './common.js';
+import { shrinkLines, writeFilesAtomic } from './shrink.js';
 
 const usage = `Usage: prunus export --model M --format onnx|tfjs|js --out PATH [--precision float32|float64]
                     [--quantize int8] [--no-shrink] [--dataset D] [--force] [--json]

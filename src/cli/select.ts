@@ -3,7 +3,6 @@
  * prune step by step, refit the posterior on every structure, choose by the ELBO rule, and
  * save the chosen model.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
 import { formatModelFile } from '../nn/modelfile.js';
@@ -12,7 +11,7 @@ import { isMethodName, RELEVANCE_METHODS, SALIENCIES, type MethodOptions, type S
 import { shrinkModel, type ModelSize } from '../pruning/shrink.js';
 import type { SearchResult } from '../search/results.js';
 import { selectStructure } from '../search/select.js';
-import { formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { checkOutputFile, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference } from './data-flags.js';
 import { createProgress } from './progress.js';
 import { parseHidden } from './train.js';
@@ -96,7 +95,7 @@ export const selectCommand: Command = {
     const alpha = alphaText === undefined || alphaText === 'auto' ? 'auto' : (PRIOR_CRITERIA as readonly string[]).includes(alphaText) ? (alphaText as PriorCriterion) : parseNumberFlag('alpha', alphaText, 1, { min: 0 });
     const prior = values.prior ?? 'global';
     if (prior !== 'global' && prior !== 'layer') throw new UserError(`--prior: "${prior}" is not global or layer`);
-    if (values.out !== undefined && existsSync(values.out) && !values.force) throw new UserError(`--out: ${values.out} exists (--force to overwrite it)`);
+    if (values.out !== undefined) checkOutputFile(values.out, values.force);
     const step = parseNumberFlag('step', values.step, 0.15, { min: 1e-6, max: 0.999 });
     const minKept = parseNumberFlag('min-kept', values['min-kept'], 0.01, { min: 1e-6, max: 0.999 });
     const fineTuneEpochs = parseNumberFlag('fine-tune', values['fine-tune'], 0, { integer: true, min: 0, max: 100000 });

@@ -2,12 +2,12 @@
  * `prunus shrink`: a masked model rebuilt without its dead hidden units and input features —
  * the same function in a smaller file (see `shrinkModel`).
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatModelFile, readModelFile } from '../nn/modelfile.js';
 import { shrinkModel, type ModelSize, type ShrinkResult } from '../pruning/shrink.js';
-import { printJson, UserError, type Command } from './common.js';
+import { checkOutputFile, printJson, UserError, type Command } from './common.js';
 
 const usage = `Usage: prunus shrink --model M --out S [--force] [--json]
 
@@ -80,19 +80,6 @@ export function shrinkLines(result: ShrinkResult, before: ModelSize = result.bef
       `${result.removedFeatures.length} input feature${result.removedFeatures.length === 1 ? '' : 's'}${result.removedFeatures.length > 0 ? ` (${result.removedFeatures.join(', ')})` : ''}` +
       (result.reactivatedBiases > 0 ? `; ${result.reactivatedBiases} pruned bias${result.reactivatedBiases === 1 ? '' : 'es'} now hold a folded constant` : ''),
   ];
-}
-
-/**
- * Refuses an output file that exists (unless `force`), is a folder, or whose folder is missing,
- * before any work is done.
- * @throws {UserError} naming the problem.
- */
-export function checkOutputFile(out: string, force: boolean): void {
-  const folder = dirname(out);
-  if (!existsSync(folder)) throw new UserError(`--out: the folder ${folder} does not exist`);
-  if (!existsSync(out)) return;
-  if (statSync(out).isDirectory()) throw new UserError(`--out: ${out} is a folder, not a file`);
-  if (!force) throw new UserError(`--out: ${out} exists (--force to overwrite it)`);
 }
 
 /**
