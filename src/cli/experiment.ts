@@ -152,14 +152,25 @@ export const experimentCommand: Command = {
     const results: CellResult[] = [...finished];
     let count = 0;
     log(`prunus experiment: ${plan.settings.dataset.name}, ${plan.methods.length} methods × ${plan.seeds.length} seeds${plan.search ? ' + search' : ''}: ${todo.length} cells on ${workers} workers`);
-    await runCells(todo, workers, (result) => {
-      writeFileAtomic(join(dir, 'cells', `${cellName(result)}.result.json`), toJson(result) + '\n');
-      results.push(result);
-      count++;
-      const elapsed = (performance.now() - start) / 1000;
-      const eta = (elapsed / count) * (todo.length - count);
-      log(`prunus experiment: cells ${count}/${todo.length} (${result.method}, seed ${result.seed}; ${elapsed.toFixed(0)} s, about ${eta.toFixed(0)} s left)`);
-    });
+    // The cells run on worker threads, so this thread stays free for progress and Ctrl-C: the
+    // finished cells are on disk already (written whole), and --resume continues from them.
+    const interrupted = (): void => {
+      process.stderr.write(`\nprunus experiment: interrupted after ${count} of ${todo.length} cells; the finished ones are kept in ${join(dir, 'cells')} — run the same command with --resume to continue\n`);
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupted);
+    try {
+      await runCells(todo, workers, (result) => {
+        writeFileAtomic(join(dir, 'cells', `${cellName(result)}.result.json`), toJson(result) + '\n');
+        results.push(result);
+        count++;
+        const elapsed = (performance.now() - start) / 1000;
+        const eta = (elapsed / count) * (todo.length - count);
+        log(`prunus experiment: cells ${count}/${todo.length} (${result.method}, seed ${result.seed}; ${elapsed.toFixed(0)} s, about ${eta.toFixed(0)} s left)`);
+      });
+    } finally {
+      process.removeListener('SIGINT', interrupted);
+    }
     const final = await finish(dir, plan, results, { seconds: (performance.now() - start) / 1000, workers }, log);
     return report(final, dir, values.json);
   },

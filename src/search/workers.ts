@@ -50,12 +50,14 @@ function workerScript(): URL {
 }
 
 /**
- * Runs the cells on `workers` threads (1: in this thread) and calls `onCell` as each finishes.
+ * Runs the cells on `workers` threads and calls `onCell` as each finishes. With `workers` 0 they
+ * run in this thread (which is then busy until they are done: no progress, no signal handling).
  * Resolves when all are done; rejects with the first error (the other workers are stopped).
  */
 export async function runCells(cells: readonly CellSpec[], workers: number, onCell: (result: CellResult) => void): Promise<void> {
   const tasks = seedTasks(cells);
-  if (workers <= 1 || tasks.length <= 1) {
+  if (tasks.length === 0) return;
+  if (workers <= 0) {
     for (const task of tasks) runSeedTask(task, onCell);
     return;
   }

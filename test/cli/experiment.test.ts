@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,35 @@ describe('prunus experiment', () => {
     expect(resumed.stderr).toContain('resuming: 3 cells finished, 1 to run');
     expect(readFileSync(join(inProcess, 'results.json'), 'utf8')).toBe(expected);
     expect(existsSync(join(inProcess, 'timing.json'))).toBe(true);
+  }, 180_000);
+
+  it('Ctrl-C keeps the finished cells, says how to continue, and --resume finishes the same results', async () => {
+    const dir = join(folder, 'interrupted');
+    const flags = [BIN, 'experiment', ...FLAGS.filter((f) => f !== '--quiet'), '--seeds', '4', '--out', dir, '--workers', '1'];
+    const child = spawn('node', flags, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const cells = join(dir, 'cells');
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (existsSync(cells) && readdirSync(cells).some((f) => f.endsWith('.result.json'))) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 20);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted after \d+ of 8 cells; the finished ones are kept in .*--resume to continue/);
+    const kept = readdirSync(cells).filter((f) => f.endsWith('.result.json')).length;
+    expect(kept).toBeGreaterThan(0);
+    expect(readdirSync(cells).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const resumed = await runCli(['experiment', ...FLAGS, '--seeds', '4', '--out', dir, '--workers', '1', '--resume']);
+    expect(resumed.code).toBe(0);
+    const complete = await runCli(['experiment', ...FLAGS, '--seeds', '4', '--out', join(folder, 'uninterrupted'), '--workers', '2']);
+    expect(complete.code).toBe(0);
+    expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(readFileSync(join(folder, 'uninterrupted', 'results.json'), 'utf8'));
   }, 180_000);
 
   it('refuses a folder that holds an experiment, bad methods and levels, and a foreign cell file', async () => {
