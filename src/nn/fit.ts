@@ -207,7 +207,7 @@ export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): Tr
     prior = chosen.choice;
     variational = chosen.variational;
   }
-  // The variational posterior starts from μ = ŵ (METHODS §2); the ELBO criterion already fitted
+  // The variational posterior starts from μ = ŵ (docs/methods.md §2); the ELBO criterion already fitted
   // one from the first fit's weights at the same structure, and it is reused rather than refitted.
   if (options.variational && variational === null) {
     variational = fitVariational(network, data.train, task, {
@@ -327,7 +327,7 @@ export interface ModelRows {
  * split the model file records) or all of them. With no `requested` selection: `train` when the
  * model records its split and the data matches it (same row count and features), else `all`
  * with a note saying why. Curvature and gradients belong on the training rows: elsewhere ŵ is
- * not a stationary point (METHODS §2).
+ * not a stationary point (docs/methods.md §2).
  *
  * @throws when `train` or `test` is asked for but the split cannot be rebuilt.
  */

@@ -1,5 +1,5 @@
 /**
- * The `prunus-mlp` version 1 model file (INTERFACES.md): a {@link Model} to JSON and back.
+ * The `prunus-mlp` version 1 model file (docs/cli.md): a {@link Model} to JSON and back.
  *
  * Reading validates every field and every number before a network is built, and each error
  * names the file and the JSON path of the offending value (`model.json: layers[1].weight[2]

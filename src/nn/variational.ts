@@ -1,6 +1,6 @@
 /**
  * The variational posterior: a mean-field Gaussian q(w) = Π N(μ_j, σ_j²), σ_j = softplus(ρ_j),
- * over the active parameters, fitted by maximizing the ELBO (METHODS.md §1)
+ * over the active parameters, fitted by maximizing the ELBO (docs/methods.md §1)
  *
  *     ELBO(A, q) = E_q[log p(D | A, w)] − KL(q ‖ p(w | A))
  *
@@ -224,7 +224,7 @@ function inverseSoftplus(sigma: number): number {
 
 /**
  * Fits q(w) by stochastic maximization of the ELBO, starting from μ = the network's current
- * weights (the MAP fit ŵ, METHODS.md §2). The network itself is not changed.
+ * weights (the MAP fit ŵ, docs/methods.md §2). The network itself is not changed.
  */
 export function fitVariational(net: MLP, train: Batch, task: Task, options: VariationalOptions = {}): VariationalResult {
   const n = net.parameterCount;
@@ -289,7 +289,7 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
 }
 
 /**
- * Empirical-Bayes prior precision for a Gaussian q, in closed form (METHODS.md §1):
+ * Empirical-Bayes prior precision for a Gaussian q, in closed form (docs/methods.md §1):
  * 1/α = mean over the active parameters of (μ² + σ²), globally or per layer.
  */
 export function empiricalBayesAlpha(net: MLP, mean: Float64Array, rho: Float64Array, mode: 'global' | 'per-layer'): number[] {

@@ -1,5 +1,5 @@
 /**
- * Relevance methods (METHODS.md §2) behind one interface, plus structured (neuron-level)
+ * Relevance methods (docs/methods.md §2) behind one interface, plus structured (neuron-level)
  * scoring and shrinking, Belsley's diagnostics as pure functions, and the pruning loop.
  */
 export * from './relevance.js';

@@ -1,5 +1,5 @@
 /**
- * The pruning loop (METHODS.md §3): from a fitted model and a relevance method, repeatedly score
+ * The pruning loop (docs/methods.md §3): from a fitted model and a relevance method, repeatedly score
  * the active parameters, remove a step's worth of the least relevant ones (or whole hidden units),
  * optionally fine-tune, and record what each structure is worth — test and validation quality,
  * output noise under input noise, and its ELBO from a posterior refitted on it.

@@ -1,5 +1,5 @@
 /**
- * The seed's experiments (METHODS.md §5) as independent cells — one data set × method × seed —
+ * The seed's experiments (docs/methods.md §5) as independent cells — one data set × method × seed —
  * and their aggregation into `results.json` (`ExperimentResults`). A cell depends only on its own
  * spec, so cells may run in any order, on any number of workers or machines, and give the same
  * numbers.

@@ -1,5 +1,5 @@
 /**
- * The structure search (METHODS.md §3) and the seed's experiments (§5), returning plain data.
+ * The structure search (docs/methods.md §3) and the seed's experiments (§5), returning plain data.
  */
 export * from './results.js';
 export * from './select.js';

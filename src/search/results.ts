@@ -18,7 +18,7 @@ export interface SeriesSummary {
   readonly perSeed: number[][];
 }
 
-/** Output noise under input noise (METHODS §5.2), one row per input noise level. */
+/** Output noise under input noise (docs/methods.md §5.2), one row per input noise level. */
 export interface NoiseMap {
   /** Standard deviations of the Gaussian noise added to the standardized inputs. */
   readonly inputStd: number[];
@@ -72,7 +72,7 @@ export interface SearchStep {
   readonly alpha: number[];
 }
 
-/** The result of the structure search (METHODS §3): the `prunus select --json` object. */
+/** The result of the structure search (docs/methods.md §3): the `prunus select --json` object. */
 export interface SearchResult {
   readonly method: string;
   /** Which structure is returned: `evidence` (the ELBO rule, default) or `validation`. */
@@ -103,7 +103,7 @@ export interface SearchResult {
   readonly reason: string;
 }
 
-/** The Belsley illustration of METHODS §5.3, for its figure. */
+/** The Belsley illustration of docs/methods.md §5.3, for its figure. */
 export interface IllustrationResult {
   readonly columns: string[];
   /** Condition indices, ascending (Infinity for exact dependencies; JSON null). */

@@ -1,5 +1,5 @@
 /**
- * The structure search of METHODS.md §3: prune step by step with a relevance method, refit the
+ * The structure search of docs/methods.md §3: prune step by step with a relevance method, refit the
  * variational posterior on every structure, and return A* = argmax_k ELBO(A_k) — by a rule that
  * lets sampling noise not pick a random step: a structure beats the one chosen so far only where
  * its ELBO is higher by more than the standard error of the difference (common random numbers).
