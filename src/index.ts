@@ -18,3 +18,4 @@ export { Random } from './random/random.js';
 export * from './data/index.js';
 export * from './nn/index.js';
 export * from './pruning/index.js';
+export * from './search/index.js';

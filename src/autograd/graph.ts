@@ -46,6 +46,10 @@ function relevantTopologicalOrder(output: Tensor, targets: ReadonlySet<Tensor>):
   return order;
 }
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 /**
  * Gradients of `output` (contracted with `seed`) with respect to each of `inputs`.
  * An input the output does not depend on gets zeros.
@@ -75,9 +79,11 @@ export function gradients(output: Tensor, inputs: readonly Tensor[], options: Gr
       node.inputs.forEach((input, k) => {
         const contribution = contributions[k];
         if (!input.requiresGrad || contribution == null) return;
-        if (contribution.size !== input.size) {
+        // The whole shape, not just the size: a gradient of the right size in the wrong layout
+        // (a transposed square matrix) would otherwise be accepted and silently wrong.
+        if (!sameShape(contribution.shape, input.shape)) {
           throw new Error(
-            `${node.primitive.name}: gradient of shape [${contribution.shape.join(', ')}] for input of shape [${input.shape.join(', ')}]`,
+            `${node.primitive.name}: the VJP gave input ${k} a gradient of shape [${contribution.shape.join(', ')}], but the input has shape [${input.shape.join(', ')}]`,
           );
         }
         const previous = cotangents.get(input);
@@ -87,7 +93,7 @@ export function gradients(output: Tensor, inputs: readonly Tensor[], options: Gr
     return inputs.map((input) => {
       const g = cotangents.get(input);
       if (g === undefined) return Tensor.zeros(input.shape);
-      return g.shape.length === input.shape.length && g.shape.every((d, i) => d === input.shape[i]) ? g : new Tensor(g.data, input.shape);
+      return sameShape(g.shape, input.shape) ? g : new Tensor(g.data, input.shape);
     });
   });
 }

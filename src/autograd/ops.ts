@@ -50,7 +50,7 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 
 /**
  * Softmax cross-entropy from logits [N×C] and class indices: −Σ log softmax(logits)[y].
- * @param reduction 'sum' (the negative log-likelihood of METHODS §1) or 'mean'.
+ * @param reduction 'sum' (the negative log-likelihood of docs/methods.md §1) or 'mean'.
  */
 export function softmaxCrossEntropy(logits: Tensor, labels: Int32Array, reduction: Reduction = 'sum'): Tensor {
   if (logits.rank !== 2) throw new Error(`softmaxCrossEntropy: logits must be [rows, classes], got [${logits.shape.join(', ')}]`);

@@ -2,6 +2,8 @@
  * What every command shares: the error type that becomes a one-line message and a non-zero
  * exit, result output (human text or `--json`), numeric flags, number formatting.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Metrics } from '../nn/metrics.js';
 
 /** A problem with the user's input: printed as one line, exit code 1, no stack trace. */
@@ -76,4 +78,17 @@ export function formatNumber(x: number): string {
 /** `accuracy 0.978` or `rmse 3.12, r2 0.871`. */
 export function formatMetrics(metrics: Metrics): string {
   return 'accuracy' in metrics ? `accuracy ${metrics.accuracy.toFixed(3)}` : `rmse ${formatNumber(metrics.rmse)}, r2 ${metrics.r2.toFixed(3)}`;
+}
+
+/**
+ * Refuses an output file that exists (unless `force`), is a folder, or whose folder is missing,
+ * before any work is done.
+ * @throws {UserError} naming the problem.
+ */
+export function checkOutputFile(out: string, force: boolean): void {
+  const folder = dirname(out);
+  if (!existsSync(folder)) throw new UserError(`--out: the folder ${folder} does not exist`);
+  if (!existsSync(out)) return;
+  if (statSync(out).isDirectory()) throw new UserError(`--out: ${out} is a folder, not a file`);
+  if (!force) throw new UserError(`--out: ${out} exists (--force to overwrite it)`);
 }

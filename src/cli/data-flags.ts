@@ -1,5 +1,5 @@
 /**
- * The data input flags every data-taking command shares (INTERFACES.md, "Data input"):
+ * The data input flags every data-taking command shares (docs/cli.md, "Data input"):
  * `--dataset NAME|PATH`, `--target COLUMN`, `--task classification|regression`,
  * `--test-fraction F`, `--seed S`, `--drop-missing`.
  *
@@ -104,7 +104,7 @@ export function reportInference(command: string, loaded: LoadedData, json: boole
   if (loaded.inference !== null && !json) process.stderr.write(`prunus ${command}: ${loaded.inference}\n`);
 }
 
-/** Why the task was inferred as it was, in one line (INTERFACES.md: say what was inferred). */
+/** Why the task was inferred as it was, in one line (docs/cli.md: say what was inferred). */
 export function inferenceNote(dataset: Dataset): string {
   const target = `target "${dataset.target}"`;
   if (dataset.task === 'regression') {

@@ -10,7 +10,12 @@ const commands: Record<string, () => Promise<Command>> = {
   train: async () => (await import('./train.js')).trainCommand,
   predict: async () => (await import('./predict.js')).predictCommand,
   relevance: async () => (await import('./relevance.js')).relevanceCommand,
+  select: async () => (await import('./select.js')).selectCommand,
+  experiment: async () => (await import('./experiment.js')).experimentCommand,
+  cell: async () => (await import('./cell.js')).cellCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
+  shrink: async () => (await import('./shrink.js')).shrinkCommand,
+  export: async () => (await import('./export.js')).exportCommand,
 };
 
 async function programUsage(): Promise<string> {

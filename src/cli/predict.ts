@@ -1,6 +1,6 @@
 /**
  * `prunus predict`: a saved model's predictions on a data set, with test metrics when the data
- * has the model's target column (INTERFACES.md).
+ * has the model's target column (docs/cli.md).
  */
 import { parseArgs } from 'node:util';
 import {

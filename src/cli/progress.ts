@@ -1,5 +1,5 @@
 /**
- * Progress on stderr for work that takes longer than about a second (INTERFACES.md).
+ * Progress on stderr for work that takes longer than about a second (docs/cli.md).
  *
  * Nothing is shown during the first second, so quick runs stay silent. On a terminal a bar is
  * redrawn in place with `\r` (at most ten times a second) and erased when the work is done. In

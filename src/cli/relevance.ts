@@ -1,6 +1,6 @@
 /**
  * `prunus relevance`: per-parameter relevance scores of a trained model by one method
- * (INTERFACES.md), with every intermediate in `--json`.
+ * (docs/cli.md), with every intermediate in `--json`.
  */
 import { parseArgs } from 'node:util';
 import { readCsvFile, toFeatureTable } from '../data/csv.js';

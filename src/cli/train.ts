@@ -2,15 +2,13 @@
  * `prunus train`: fits an MLP to a data set — the MAP weights to convergence, optionally the
  * variational posterior — reports its quality and saves it as a `prunus-mlp` v1 model file.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Dataset } from '../data/index.js';
 import { trainOnDataset, type TrainResult } from '../nn/fit.js';
 import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
 import { AUTO_CRITERION, PRIOR_CRITERIA, type PriorChoice, type PriorCriterion, type PriorScope } from '../nn/prior.js';
 import { formatModelFile } from '../nn/modelfile.js';
-import { formatMetrics, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { checkOutputFile, formatMetrics, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference, type DataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
@@ -47,6 +45,7 @@ Network and fit:
 
 Output:
   --out FILE              where to save the model (required; written atomically)
+  --force                 overwrite --out if it exists
   --json                  machine-readable result on stdout
   --quiet                 no progress on stderr`;
 
@@ -57,7 +56,7 @@ export const trainCommand: Command = {
   usage,
   async run(args: string[]): Promise<number> {
     const flags = parseFlags(args);
-    checkOutputFolder(flags.out);
+    checkOutputFile(flags.out, flags.force);
     const loaded = loadData(flags.data);
     const dataset = loaded.dataset;
     reportInference('train', loaded, flags.json);
@@ -116,6 +115,7 @@ interface Flags {
   readonly out: string;
   readonly json: boolean;
   readonly quiet: boolean;
+  readonly force: boolean;
 }
 
 function parseFlags(args: string[]): Flags {
@@ -137,6 +137,7 @@ function parseFlags(args: string[]): Flags {
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -177,6 +178,7 @@ function parseFlags(args: string[]): Flags {
     out: values.out,
     json: values.json,
     quiet: values.quiet,
+    force: values.force,
   };
 }
 
@@ -204,14 +206,6 @@ export function parseHidden(text: string | undefined): number[] {
     }
     return width;
   });
-}
-
-/** Fails before any training when the model could not be saved where asked. */
-function checkOutputFolder(out: string): void {
-  const folder = dirname(out);
-  if (!existsSync(folder)) throw new UserError(`--out: the folder ${folder} does not exist`);
-  if (!statSync(folder).isDirectory()) throw new UserError(`--out: ${folder} is not a folder`);
-  if (existsSync(out) && statSync(out).isDirectory()) throw new UserError(`--out: ${out} is a folder, not a file`);
 }
 
 function architecture(result: TrainResult): number[] {

@@ -34,7 +34,7 @@ export interface Dataset {
   readonly droppedRows: number;
 }
 
-/** Most distinct integer values a target may have and still be inferred as class labels (INTERFACES.md). */
+/** Most distinct integer values a target may have and still be inferred as class labels (docs/cli.md). */
 export const MAX_INFERRED_CLASSES = 20;
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Standardization fitted on the training rows only, so no statistic of the test rows leaks
  * into training. The objects are exactly the model file's `inputScaling` (`{ mean[], std[] }`)
- * and `targetScaling` (`{ mean, std }`, numbers) of INTERFACES.md.
+ * and `targetScaling` (`{ mean, std }`, numbers) of docs/cli.md.
  *
  * The standard deviation is the population one (divide by N, as scikit-learn's
  * `StandardScaler`, and as the reference fixtures' `inputScaling`), so the scaled training

@@ -1,5 +1,5 @@
 /**
- * The seed study's synthetic regression set (METHODS.md §4). The slide is partly garbled;
+ * The seed study's synthetic regression set (docs/methods.md §4). The slide is partly garbled;
  * two readings are offered:
  *
  * - `linear` (default): `w ~ N(m, Σ)` once per seed, `x_i ~ N(1, I)`, `y_i = x_iᵀ w`;
@@ -40,14 +40,14 @@ export interface SyntheticDataset extends Dataset {
   readonly w: Float64Array;
 }
 
-/** The mean `m = (1, 0.0025, ..., 0.0025)` of METHODS.md §4, of length `dim`. */
+/** The mean `m = (1, 0.0025, ..., 0.0025)` of docs/methods.md §4, of length `dim`. */
 export function syntheticMean(dim: number): Float64Array {
   const m = new Float64Array(dim).fill(0.0025);
   m[0] = 1;
   return m;
 }
 
-/** The covariance `Σ` of METHODS.md §4, row-major `dim × dim`. */
+/** The covariance `Σ` of docs/methods.md §4, row-major `dim × dim`. */
 export function syntheticCovariance(dim: number): Float64Array {
   const s = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) {

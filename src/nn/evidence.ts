@@ -1,5 +1,5 @@
 /**
- * MacKay's evidence framework (METHODS.md §1): the Laplace approximation of the log evidence
+ * MacKay's evidence framework (docs/methods.md §1): the Laplace approximation of the log evidence
  * log p(D | α, s²) at a MAP fit ŵ, and the fixed-point updates of the prior precision α and the
  * regression noise variance s² that maximize it.
  *

@@ -4,7 +4,7 @@
  * any data set into a batch for an existing model (same features, scaling and classes).
  */
 import {
-  applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, subsetDataset, takeRows, trainTestSplit, unscaleTarget,
+  applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, subsetDataset, takeRows, trainTestSplit, trainValidationSplit, unscaleTarget,
   type Dataset, type Standardizer, type TargetScaling,
 } from '../data/index.js';
 import { Random } from '../random/random.js';
@@ -19,17 +19,42 @@ import { fitVariational, type VariationalOptions, type VariationalResult } from 
 /** A data set split and standardized for training. */
 export interface PreparedData {
   readonly dataset: Dataset;
+  /** The rows the model is fitted on (the training side, less the validation rows if any). */
   readonly trainRows: Int32Array;
   readonly testRows: Int32Array;
+  /** Validation rows, drawn from the training side (empty without a validation fraction). */
+  readonly validationRows: Int32Array;
   readonly train: Batch;
   readonly test: Batch;
+  readonly validation: Batch | null;
   readonly inputScaling: Standardizer;
   readonly targetScaling: TargetScaling | null;
 }
 
-/** Splits (stratified for classification) and standardizes with the training rows' statistics. */
-export function prepareData(dataset: Dataset, { seed = 0, testFraction = 0.25 }: { seed?: number; testFraction?: number } = {}): PreparedData {
+/** Options of {@link prepareData}. */
+export interface SplitSettings {
+  readonly seed?: number;
+  /** Share of all rows held out for testing (default 0.25). */
+  readonly testFraction?: number;
+  /** Share of the training side held out for validation (default 0: none). */
+  readonly validationFraction?: number;
+}
+
+/** The fitted, validation and test rows of a data set, as {@link prepareData} splits them. */
+export function splitRows(dataset: Dataset, { seed = 0, testFraction = 0.25, validationFraction = 0 }: SplitSettings = {}): { train: Int32Array; validation: Int32Array; test: Int32Array } {
   const split = trainTestSplit(dataset, { seed, fraction: testFraction });
+  if (validationFraction === 0) return { train: split.train, validation: new Int32Array(0), test: split.heldOut };
+  const inner = trainValidationSplit(dataset, split.train, { seed: seed + 1, fraction: validationFraction });
+  return { train: inner.train, validation: inner.heldOut, test: split.heldOut };
+}
+
+/**
+ * Splits (stratified for classification) into training, optional validation and test rows, and
+ * standardizes with the fitted rows' statistics.
+ */
+export function prepareData(dataset: Dataset, settings: SplitSettings = {}): PreparedData {
+  const rows = splitRows(dataset, settings);
+  const split = { train: rows.train, heldOut: rows.test };
   const m = dataset.m;
   const rawTrain = takeRows(dataset.x, m, split.train);
   const inputScaling = fitStandardizer(rawTrain, split.train.length, m);
@@ -37,12 +62,16 @@ export function prepareData(dataset: Dataset, { seed = 0, testFraction = 0.25 }:
   const yTest = Float64Array.from(split.heldOut, (i) => dataset.y[i]!);
   const targetScaling = dataset.task === 'regression' ? fitTargetScaling(yTrain) : null;
   const scaleY = (y: Float64Array): Float64Array => (targetScaling === null ? y : scaleTarget(y, targetScaling));
+  const batchOf = (indices: Int32Array): Batch =>
+    makeBatch(applyStandardizer(takeRows(dataset.x, m, indices), m, inputScaling), m, scaleY(Float64Array.from(indices, (i) => dataset.y[i]!)), dataset.task);
   return {
     dataset,
     trainRows: split.train,
     testRows: split.heldOut,
+    validationRows: rows.validation,
     train: makeBatch(applyStandardizer(rawTrain, m, inputScaling), m, scaleY(yTrain), dataset.task),
     test: makeBatch(applyStandardizer(takeRows(dataset.x, m, split.heldOut), m, inputScaling), m, scaleY(yTest), dataset.task),
+    validation: rows.validation.length > 0 ? batchOf(rows.validation) : null,
     inputScaling,
     targetScaling,
   };
@@ -57,6 +86,8 @@ export interface TrainOptions {
   /** Seed of the split, the initialization and all sampling (default 0). */
   readonly seed?: number;
   readonly testFraction?: number;
+  /** Share of the training side held out for validation, never fitted on (default 0). */
+  readonly validationFraction?: number;
   /**
    * The prior precision α of the MAP fit: a number (a fixed prior), a criterion that chooses α
    * (and, for regression, s²) from the training rows, or `auto` (default: the criterion the
@@ -92,11 +123,14 @@ export interface TrainResult {
   readonly train: Metrics;
 }
 
-/** Quality of a model on the rows of a (standardized) batch, in raw units. */
-export function evaluate(model: Model, batch: Batch): Metrics {
+/**
+ * Quality of a model on the rows of a (standardized) batch, in raw units. `preference` breaks
+ * exact ties between class probabilities (see `frequencyRanking`).
+ */
+export function evaluate(model: Model, batch: Batch, preference?: Int32Array): Metrics {
   const scaling = model.targetScaling;
   const y = scaling === null ? batch.y : unscaleTarget(batch.y, scaling);
-  return computeMetrics(model.task, predictScaled(model, batch.x), y);
+  return computeMetrics(model.task, predictScaled(model, batch.x), y, preference);
 }
 
 /** Where a model's training rows came from: enough to rebuild its split (the model file's `training.data`). */
@@ -106,9 +140,12 @@ export interface TrainingData {
   readonly target: string;
   readonly seed: number;
   readonly testFraction: number;
-  /** Rows of the data set (after dropping rows with missing values), and of each side of the split. */
+  /** Share of the training side held out for validation (0: none). */
+  readonly validationFraction: number;
+  /** Rows of the data set (after dropping rows with missing values), and of each part of the split (train: the fitted rows). */
   readonly rows: number;
   readonly trainRows: number;
+  readonly validationRows: number;
   readonly testRows: number;
   readonly features: number;
   readonly droppedRows: number;
@@ -122,7 +159,8 @@ export interface TrainingData {
 export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): TrainResult {
   const seed = options.seed ?? 0;
   const testFraction = options.testFraction ?? 0.25;
-  const data = prepareData(dataset, { seed, testFraction });
+  const validationFraction = options.validationFraction ?? 0;
+  const data = prepareData(dataset, { seed, testFraction, validationFraction });
   const task = dataset.task;
   const outputs = task === 'classification' ? dataset.classes!.length : 1;
   const hidden = options.hidden ?? [16];
@@ -169,7 +207,7 @@ export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): Tr
     prior = chosen.choice;
     variational = chosen.variational;
   }
-  // The variational posterior starts from μ = ŵ (METHODS §2); the ELBO criterion already fitted
+  // The variational posterior starts from μ = ŵ (docs/methods.md §2); the ELBO criterion already fitted
   // one from the first fit's weights at the same structure, and it is reused rather than refitted.
   if (options.variational && variational === null) {
     variational = fitVariational(network, data.train, task, {
@@ -186,8 +224,10 @@ export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): Tr
     target: dataset.target,
     seed,
     testFraction,
+    validationFraction,
     rows: dataset.n,
     trainRows: data.trainRows.length,
+    validationRows: data.validationRows.length,
     testRows: data.testRows.length,
     features: dataset.m,
     droppedRows: dataset.droppedRows,
@@ -287,7 +327,7 @@ export interface ModelRows {
  * split the model file records) or all of them. With no `requested` selection: `train` when the
  * model records its split and the data matches it (same row count and features), else `all`
  * with a note saying why. Curvature and gradients belong on the training rows: elsewhere ŵ is
- * not a stationary point (METHODS §2).
+ * not a stationary point (docs/methods.md §2).
  *
  * @throws when `train` or `test` is asked for but the split cannot be rebuilt.
  */
@@ -304,10 +344,10 @@ export function rowsForModel(model: Model, dataset: Dataset, requested?: RowSele
     return { batch: batchForModel(model, dataset), selection, indices, note };
   }
   if (mismatch !== null || record === null) throw new Error(`--rows ${selection}: ${mismatch ?? 'no split recorded'}; use --rows all`);
-  const split = trainTestSplit(dataset, { seed: record.seed, fraction: record.testFraction });
-  if (split.train.length !== record.trainRows || split.heldOut.length !== record.testRows) {
-    throw new Error(`--rows ${selection}: the rebuilt split has ${split.train.length}/${split.heldOut.length} rows, the model records ${record.trainRows}/${record.testRows}; use --rows all`);
+  const split = splitRows(dataset, { seed: record.seed, testFraction: record.testFraction, validationFraction: record.validationFraction ?? 0 });
+  if (split.train.length !== record.trainRows || split.test.length !== record.testRows) {
+    throw new Error(`--rows ${selection}: the rebuilt split has ${split.train.length}/${split.test.length} rows, the model records ${record.trainRows}/${record.testRows}; use --rows all`);
   }
-  const indices = selection === 'train' ? split.train : split.heldOut;
+  const indices = selection === 'train' ? split.train : split.test;
   return { batch: batchForModel(model, subsetDataset(dataset, indices)), selection, indices, note: null };
 }

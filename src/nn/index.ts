@@ -15,3 +15,4 @@ export * from './evidence.js';
 export * from './prior.js';
 export * from './fit.js';
 export * from './modelfile.js';
+export * from './noise.js';

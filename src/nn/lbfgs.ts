@@ -1,6 +1,6 @@
 /**
  * Limited-memory BFGS for full-batch MAP fits: it drives the gradient norm down to a
- * tolerance, which is how prunus knows a fit has converged (METHODS.md §2: "check the
+ * tolerance, which is how prunus knows a fit has converged (docs/methods.md §2: "check the
  * gradient norm, do not stop on a step count alone").
  */
 

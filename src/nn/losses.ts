@@ -1,5 +1,5 @@
 /**
- * Negative log-likelihoods of METHODS.md §1 on standardized data, as differentiable functions
+ * Negative log-likelihoods of docs/methods.md §1 on standardized data, as differentiable functions
  * of the network's outputs.
  */
 import { add, exp, mask as maskOp, meanSquaredError, mul, softmaxCrossEntropy, square, sum, Tensor, type TensorLike } from '../autograd/index.js';
@@ -52,7 +52,7 @@ export function batchRows(batch: Batch, indices: ArrayLike<number>): Batch {
 const LOG_TWO_PI = Math.log(2 * Math.PI);
 
 /**
- * Negative log-likelihood of the rows, summed (METHODS.md §1):
+ * Negative log-likelihood of the rows, summed (docs/methods.md §1):
  * - classification: Σ cross-entropy of softmax(outputs) at the true class;
  * - regression: Gaussian with variance `exp(logNoiseVariance)` on the standardized target,
  *   `½ Σ (y − f)² / s² + (N/2)·log(2π s²)`. With `logNoiseVariance = 0` and `constant = false`
@@ -107,7 +107,7 @@ export function alphaPerParameter(net: MLP, alpha: PriorPrecision): Float64Array
 }
 
 /**
- * The negative log-posterior of parameters `w` (METHODS.md §1), up to the prior's normalizing
+ * The negative log-posterior of parameters `w` (docs/methods.md §1), up to the prior's normalizing
  * constant: `dataScale · NLL(w, s²) + ½ Σ_active α_j w_j²`. This is the one definition: the MAP
  * fit minimizes it, the trajectory sampler follows it, and curvature methods take its Hessian.
  *

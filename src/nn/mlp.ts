@@ -2,7 +2,7 @@
  * The multilayer perceptron: its layer sizes and activations, the canonical flat parameter
  * vector with views into it, and the 0/1 mask of active parameters.
  *
- * Canonical order (METHODS.md §1, the model file): layer by layer, the weight matrix row-major
+ * Canonical order (docs/methods.md §1, the model file): layer by layer, the weight matrix row-major
  * as `[out][in]` (like `torch.nn.Linear.weight`), then that layer's bias. Every score vector
  * and parameter index in prunus uses this order.
  */

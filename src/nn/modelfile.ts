@@ -1,5 +1,5 @@
 /**
- * The `prunus-mlp` version 1 model file (INTERFACES.md): a {@link Model} to JSON and back.
+ * The `prunus-mlp` version 1 model file (docs/cli.md): a {@link Model} to JSON and back.
  *
  * Reading validates every field and every number before a network is built, and each error
  * names the file and the JSON path of the offending value (`model.json: layers[1].weight[2]
@@ -179,6 +179,14 @@ export function parseModelJson(text: string, source: string): Model {
   return new Reader(source).model(json);
 }
 
+/**
+ * Appends `values` to `target` one by one: `push(...values)` passes every value as an argument
+ * and overflows the call stack for a layer of a few hundred thousand weights.
+ */
+function append(target: number[], values: readonly number[]): void {
+  for (const v of values) target.push(v);
+}
+
 /** What a JSON value is, for messages: `"abc"`, `null`, `an array`, `an object`. */
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
@@ -224,7 +232,14 @@ class Reader {
   }
 
   private numbers(value: unknown, path: string, length?: number, why = ''): number[] {
-    return this.array(value, path, length, why).map((v, k) => this.number(v, `${path}[${k}]`));
+    const values = this.array(value, path, length, why);
+    // The path of an entry is only spelled out for the one that fails: building it for each of
+    // a large layer's weights would cost more than the check.
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) this.number(v, `${path}[${k}]`);
+    }
+    return values as number[];
   }
 
   /** An `[rows][columns]` matrix of finite numbers, flattened row-major. */
@@ -234,7 +249,7 @@ class Reader {
     const width = columns ?? this.array(outer[0], `${path}[0]`).length;
     if (width === 0) this.fail(`${path}[0]`, 'is empty, expected at least one value');
     const values: number[] = [];
-    outer.forEach((row, r) => values.push(...this.numbers(row, `${path}[${r}]`, width, why)));
+    outer.forEach((row, r) => append(values, this.numbers(row, `${path}[${r}]`, width, why)));
     return { values, rows: outer.length, columns: width };
   }
 
@@ -309,18 +324,20 @@ class Reader {
       });
       if (layer['sigma'] !== undefined) {
         posteriorLayers++;
-        sigma.push(...this.nonNegative(this.matrix(layer['sigma'], `${path}.sigma`, outputs, inputs).values, `${path}.sigma`, inputs));
-        sigma.push(...this.nonNegative(this.numbers(layer['sigmaBias'], `${path}.sigmaBias`, outputs), `${path}.sigmaBias`));
+        append(sigma, this.nonNegative(this.matrix(layer['sigma'], `${path}.sigma`, outputs, inputs).values, `${path}.sigma`, inputs));
+        append(sigma, this.nonNegative(this.numbers(layer['sigmaBias'], `${path}.sigmaBias`, outputs), `${path}.sigmaBias`));
         const hasMean = layer['posteriorMean'] !== undefined || layer['posteriorMeanBias'] !== undefined;
-        mean.push(...(hasMean ? this.matrix(layer['posteriorMean'], `${path}.posteriorMean`, outputs, inputs).values : weight.values));
-        mean.push(...(hasMean ? this.numbers(layer['posteriorMeanBias'], `${path}.posteriorMeanBias`, outputs) : bias));
+        append(mean, hasMean ? this.matrix(layer['posteriorMean'], `${path}.posteriorMean`, outputs, inputs).values : weight.values);
+        append(mean, hasMean ? this.numbers(layer['posteriorMeanBias'], `${path}.posteriorMeanBias`, outputs) : bias);
       } else if (layer['sigmaBias'] !== undefined || layer['posteriorMean'] !== undefined || layer['posteriorMeanBias'] !== undefined) {
         this.fail(path, 'has posterior fields but no sigma');
       }
       sizes.push(outputs);
       activations.push(activation as Activation);
-      params.push(...weight.values, ...bias);
-      mask.push(...weightMask, ...biasMask);
+      append(params, weight.values);
+      append(params, bias);
+      append(mask, weightMask);
+      append(mask, biasMask);
     });
     const last = layersJson.length - 1;
     if (activations[last] !== 'identity') {

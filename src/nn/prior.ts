@@ -1,6 +1,6 @@
 /**
  * Choosing the prior precision α (global or per layer) and, for regression, the noise variance
- * s² of the MAP fit by a Bayesian criterion (METHODS.md §1), then refitting ŵ at them:
+ * s² of the MAP fit by a Bayesian criterion (docs/methods.md §1), then refitting ŵ at them:
  *
  * - `laplace`: MacKay's fixed point on the Laplace evidence (evidence.ts), with warm-started
  *   refits until α and s² settle;

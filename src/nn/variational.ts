@@ -1,6 +1,6 @@
 /**
  * The variational posterior: a mean-field Gaussian q(w) = Π N(μ_j, σ_j²), σ_j = softplus(ρ_j),
- * over the active parameters, fitted by maximizing the ELBO (METHODS.md §1)
+ * over the active parameters, fitted by maximizing the ELBO (docs/methods.md §1)
  *
  *     ELBO(A, q) = E_q[log p(D | A, w)] − KL(q ‖ p(w | A))
  *
@@ -39,11 +39,18 @@ export interface VariationalOptions {
    * that the fit escapes to the prior (all μ → 0) before σ can grow: seen on Wine at 0.01.
    */
   readonly initialSigma?: number | Float64Array;
+  /** Initial posterior means (default: the network's current weights, the MAP fit ŵ). */
+  readonly initialMean?: Float64Array;
   /** Regression: initial noise variance in standardized units (default 1). */
   readonly noiseVariance?: number;
   /** Regression: fit the noise variance (default true). */
   readonly fitNoise?: boolean;
   readonly rng?: Random;
+  /**
+   * The standard normal draws of the final ELBO estimate (`samples × parameterCount`; common
+   * random numbers across structures). Default: 64 fresh draws.
+   */
+  readonly elboDraws?: Float64Array;
   /** Called after each epoch with the running ELBO estimate of that epoch. */
   readonly onEpoch?: (epoch: number, total: number, elbo: number) => void;
 }
@@ -217,7 +224,7 @@ function inverseSoftplus(sigma: number): number {
 
 /**
  * Fits q(w) by stochastic maximization of the ELBO, starting from μ = the network's current
- * weights (the MAP fit ŵ, METHODS.md §2). The network itself is not changed.
+ * weights (the MAP fit ŵ, docs/methods.md §2). The network itself is not changed.
  */
 export function fitVariational(net: MLP, train: Batch, task: Task, options: VariationalOptions = {}): VariationalResult {
   const n = net.parameterCount;
@@ -232,9 +239,14 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
 
   // Packed variables: [μ (n), ρ (n), log s² (1, regression)].
   const z = new Float64Array(2 * n + 1);
-  z.set(net.params, 0);
+  z.set(options.initialMean ?? net.params, 0);
   const initialSigma = options.initialSigma ?? 0.1;
-  for (let j = 0; j < n; j++) z[n + j] = inverseSoftplus(typeof initialSigma === 'number' ? initialSigma : initialSigma[j]!);
+  for (let j = 0; j < n; j++) {
+    // A pruned entry's σ (0 in a posterior of a pruned structure) is never used, but it must stay
+    // finite: the masked KL term multiplies it by 0, and 0·log 0 would be NaN.
+    const sigma = typeof initialSigma === 'number' ? initialSigma : initialSigma[j]!;
+    z[n + j] = inverseSoftplus(net.mask[j] === 0 || !(sigma > 0) ? 0.1 : sigma);
+  }
   z[2 * n] = Math.log(options.noiseVariance ?? 1);
   const free = new Float64Array(2 * n + 1);
   free.set(net.mask, 0);
@@ -272,12 +284,12 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
   }
   const posterior = { mean, sigma };
   const noiseVariance = task === 'regression' ? Math.exp(z[2 * n]!) : 1;
-  const final = elbo(net, posterior, train, task, { alpha, noiseVariance, samples: 64, rng: rng.fork() });
+  const final = elbo(net, posterior, train, task, { alpha, noiseVariance, ...(options.elboDraws !== undefined ? { draws: options.elboDraws } : { samples: 64, rng: rng.fork() }) });
   return { posterior, alpha, prior, noiseVariance, history, final };
 }
 
 /**
- * Empirical-Bayes prior precision for a Gaussian q, in closed form (METHODS.md §1):
+ * Empirical-Bayes prior precision for a Gaussian q, in closed form (docs/methods.md §1):
  * 1/α = mean over the active parameters of (μ² + σ²), globally or per layer.
  */
 export function empiricalBayesAlpha(net: MLP, mean: Float64Array, rho: Float64Array, mode: 'global' | 'per-layer'): number[] {

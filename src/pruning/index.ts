@@ -1,15 +1,7 @@
 /**
- * Relevance methods (METHODS.md §2) behind one interface, plus structured (neuron-level)
- * scoring and shrinking, and Belsley's diagnostics as pure functions.
+ * Relevance methods (docs/methods.md §2) behind one interface, plus structured (neuron-level)
+ * scoring and shrinking, Belsley's diagnostics as pure functions, and the pruning loop.
  */
-import { belsleyMethod, type BelsleyMethodOptions } from './belsley-method.js';
-import { obdMethod, type ObdOptions } from './obd.js';
-import { obsMethod, type ObsOptions } from './obs.js';
-import type { CurvatureKind } from '../nn/curvature.js';
-import type { RelevanceContext, RelevanceResult } from './relevance.js';
-import { magnitudeMethod, randomMethod } from './simple.js';
-import { variationalMethod } from './variational.js';
-
 export * from './relevance.js';
 export { randomMethod, magnitudeMethod } from './simple.js';
 export { obdMethod, SALIENCIES, type ObdOptions, type Saliency } from './obd.js';
@@ -19,36 +11,6 @@ export { belsleyMethod, trajectorySamples, BELSLEY_MATRICES, type BelsleyMatrix,
 export { posteriorCurvature, DENSE_ACTIVE_LIMIT, type DenseCurvature, type PosteriorCurvature } from './dense.js';
 export { neuronGroups, groupScores, removeUnits, type NeuronGroup, type GroupScore, type Aggregation } from './structured.js';
 export { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, type BelsleyDiagnostics, type BelsleyPruneResult } from './belsley.js';
-
-/** Options of any method (each reads its own); `curvature` is any kind, checked per method. */
-export type MethodOptions = Omit<ObdOptions & ObsOptions & BelsleyMethodOptions, 'curvature'> & { readonly curvature?: CurvatureKind };
-
-/** The four methods of the seed study, in its order. */
-export const SEED_METHODS = ['random', 'obd', 'variational', 'belsley'] as const;
-
-/** Every method by name: the seed's four, then the ones beyond it. */
-export const RELEVANCE_METHODS = {
-  random: randomMethod,
-  obd: obdMethod,
-  variational: variationalMethod,
-  belsley: belsleyMethod,
-  magnitude: magnitudeMethod,
-  obs: obsMethod,
-} as const;
-
-/** A method's name. */
-export type MethodName = keyof typeof RELEVANCE_METHODS;
-
-/** Whether `name` is a known method. */
-export function isMethodName(name: string): name is MethodName {
-  return Object.hasOwn(RELEVANCE_METHODS, name);
-}
-
-/** Scores the active parameters with the named method. */
-export function scoreRelevance(name: MethodName, context: RelevanceContext, options: MethodOptions = {}): RelevanceResult {
-  if (options.curvature === 'becker-lecun' && name !== 'obd') {
-    throw new Error(`${name}: the Becker-LeCun curvature is only a diagonal; use gauss-newton or exact`);
-  }
-  const method = RELEVANCE_METHODS[name] as { score(c: RelevanceContext, o?: MethodOptions): RelevanceResult };
-  return method.score(context, options);
-}
+export { isMethodName, scoreRelevance, RELEVANCE_METHODS, SEED_METHODS, type MethodName, type MethodOptions } from './methods.js';
+export { pruneLoop, type PosteriorState, type PruneLoopData, type PruneLoopOptions, type PruneLoopResult, type PruneStep, type StepElbo } from './iterate.js';
+export { shrinkModel, sizeOf, type ModelSize, type RemovedUnit, type ShrinkResult } from './shrink.js';

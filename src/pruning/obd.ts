@@ -1,5 +1,5 @@
 /**
- * Optimal Brain Damage (METHODS §2.2): a second-order estimate of what zeroing each parameter
+ * Optimal Brain Damage (docs/methods.md §2.2): a second-order estimate of what zeroing each parameter
  * costs, from the gradient g and the EXACT Hessian diagonal h of the summed negative
  * log-likelihood at ŵ. Three saliencies, labelled by the objective they approximate:
  *
@@ -65,7 +65,7 @@ export const obdMethod: RelevanceMethod<ObdOptions> = {
     const active = network.activeIndices();
     // ŵ minimizes NLL + (α/2)‖w‖², so there h_jj + α ≥ 0 (up to convergence error), while the
     // NLL's own h_jj may be negative down to −α. Both counts are reported: the first is what
-    // METHODS §2 asks for; a non-zero second one means the fit is not at a minimum.
+    // docs/methods.md §2 asks for; a non-zero second one means the fit is not at a minimum.
     let negative = 0;
     let belowPrior = 0;
     for (const j of active) {

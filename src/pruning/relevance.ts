@@ -1,5 +1,5 @@
 /**
- * The one small interface every relevance method implements (METHODS.md §2): given the MAP
+ * The one small interface every relevance method implements (docs/methods.md §2): given the MAP
  * network ŵ (with its mask) and data, score each active parameter and name the least
  * relevant one. Every intermediate a method computes goes into `details`, so `--json`
  * output can show it.
@@ -10,7 +10,7 @@ import type { MLP } from '../nn/mlp.js';
 import type { Posterior } from '../nn/model.js';
 import type { Random } from '../random/random.js';
 
-/** What a relevance method may use. All methods score the same network (METHODS §2). */
+/** What a relevance method may use. All methods score the same network (docs/methods.md §2). */
 export interface RelevanceContext {
   /** The MAP fit ŵ, pruned entries masked to 0. Methods do not modify it. */
   readonly network: MLP;

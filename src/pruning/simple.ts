@@ -1,5 +1,5 @@
 /**
- * The two baselines: random removal (METHODS §2.1) and weight magnitude.
+ * The two baselines: random removal (docs/methods.md §2.1) and weight magnitude.
  */
 import { resultFromScores, type RelevanceMethod } from './relevance.js';
 

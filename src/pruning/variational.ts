@@ -1,5 +1,5 @@
 /**
- * The variational criterion (METHODS §2.3): ξ = argmax q_j(0)/q_j(μ_j). For a Gaussian q_j
+ * The variational criterion (docs/methods.md §2.3): ξ = argmax q_j(0)/q_j(μ_j). For a Gaussian q_j
  * the ratio is exp(−μ_j²/(2σ_j²)), so the least relevant parameter has the smallest
  * signal-to-noise ratio |μ_j|/σ_j. Scores are that ratio; `details` has the log density ratio
  * −μ²/(2σ²) exactly (the ratio itself underflows to 0 beyond |μ|/σ ≈ 38.6) and the ratio.

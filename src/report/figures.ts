@@ -49,6 +49,7 @@ export interface MethodStyle {
  */
 const KNOWN: Record<string, MethodStyle> = {
   obd: { color: '#0072B2', marker: 'circle' },
+  'obd-seed': { color: '#0072B2', dash: '5 2', marker: 'square' },
   variational: { color: '#009E73', marker: 'square' },
   belsley: { color: '#D55E00', marker: 'diamond' },
   magnitude: { color: '#E69F00', dash: '7 3', marker: 'triangle' },

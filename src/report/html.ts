@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../data/files.js';
-import type { ExperimentResults } from '../search/results.js';
+import type { ExperimentResults, ExperimentTiming } from '../search/results.js';
 import { buildFigures, methodStyles, type Figure } from './figures.js';
 import {
   bestFineTuned,
@@ -25,9 +25,12 @@ import {
 } from './findings.js';
 import { FONT_STACK, GRID, INK, MUTED, escapeXml, formatValue, isFiniteNumber } from './svg.js';
 
-/** The report page for `results`. */
-export function renderReport(results: ExperimentResults): string {
-  return page(results, buildFigures(results));
+/**
+ * The report page for `results`; `timing` (timing.json, kept apart from results.json so that
+ * reruns give identical results) adds the runtime to the header.
+ */
+export function renderReport(results: ExperimentResults, timing?: ExperimentTiming): string {
+  return page(results, buildFigures(results), timing);
 }
 
 /** What {@link writeReport} wrote. */
@@ -43,7 +46,7 @@ export interface WrittenReport {
  * atomically (temporary file and rename), creating DIR if needed. The SVGs go first, so a
  * report.html on disk never links to a figure file that is not there yet.
  */
-export function writeReport(dir: string, results: ExperimentResults): WrittenReport {
+export function writeReport(dir: string, results: ExperimentResults, timing?: ExperimentTiming): WrittenReport {
   mkdirSync(dir, { recursive: true });
   const figures = buildFigures(results);
   const paths = figures.map((f) => {
@@ -52,7 +55,7 @@ export function writeReport(dir: string, results: ExperimentResults): WrittenRep
     return path;
   });
   const html = join(dir, 'report.html');
-  writeFileAtomic(html, page(results, figures));
+  writeFileAtomic(html, page(results, figures, timing));
   return { html, figures: paths };
 }
 
@@ -115,7 +118,7 @@ footer { margin-top: 28px; color: ${MUTED}; font-size: 12.5px; }
 }
 `;
 
-function page(results: ExperimentResults, figures: readonly Figure[]): string {
+function page(results: ExperimentResults, figures: readonly Figure[], timing: ExperimentTiming | undefined): string {
   const view = metricView(results.metric);
   const title = `prunus experiment: ${results.dataset}`;
   return [
@@ -129,7 +132,7 @@ function page(results: ExperimentResults, figures: readonly Figure[]): string {
     '</head>',
     '<body>',
     '<main>',
-    header(results, view, figures),
+    header(results, view, figures, timing),
     findingsSection(results, view),
     searchSection(results, view),
     '<section id="figures">',
@@ -146,7 +149,7 @@ function page(results: ExperimentResults, figures: readonly Figure[]): string {
   ].join('\n');
 }
 
-function header(results: ExperimentResults, view: MetricView, figures: readonly Figure[]): string {
+function header(results: ExperimentResults, view: MetricView, figures: readonly Figure[], timing: ExperimentTiming | undefined): string {
   const e = escapeXml;
   const net = `${results.architecture.join('-')} ${results.activation}`;
   const prior = priorText(results);
@@ -159,7 +162,7 @@ function header(results: ExperimentResults, view: MetricView, figures: readonly 
     ['Fine-tuning', e(results.fineTuneEpochs > 0 ? `${results.fineTuneEpochs} epochs after each step` : 'none')],
     ['Levels, % removed', e(results.levels.map((l) => formatLevel(l).replace('%', '')).join(', ')), true],
     ['Prior', e(prior), true],
-    ['Runtime', e(runtimeText(results)), true],
+    ['Runtime', e(runtimeText(timing)), true],
     ['Command', `<code>${e(results.command)}</code>`, true],
   ];
   const meta = items.map(([k, v, span]) => `<dt>${k}</dt><dd${span === true ? ' class="span"' : ''}>${v}</dd>`).join('');
@@ -171,10 +174,7 @@ function header(results: ExperimentResults, view: MetricView, figures: readonly 
   );
 }
 
-/**
- * The prior in words. Timing and prior are read defensively: results compared across runs may
- * have had their timing removed, and a hand-edited file may lack parts.
- */
+/** The prior in words, read defensively: a hand-edited results.json may lack parts. */
 function priorText(results: ExperimentResults): string {
   const prior = (results as Partial<ExperimentResults>).prior;
   if (prior === undefined) return '–';
@@ -185,10 +185,15 @@ function priorText(results: ExperimentResults): string {
   return parts.join('; ');
 }
 
-function runtimeText(results: ExperimentResults): string {
-  const timing = (results as Partial<ExperimentResults>).timing;
-  if (timing === undefined) return 'not recorded';
-  return `${formatDuration(timing.seconds)} on ${timing.workers} worker${timing.workers === 1 ? '' : 's'}`;
+/** `30 min 35 s on 2 workers; 58 min in 42 cells`, or for a collected run (seconds 0) the cells' time only. */
+function runtimeText(timing: ExperimentTiming | undefined): string {
+  if (timing === undefined) return 'not recorded (no timing.json)';
+  const cells = timing.cells ?? [];
+  const compute = cells.reduce((sum, c) => sum + (isFiniteNumber(c.seconds) ? c.seconds : 0), 0);
+  const cellText = cells.length > 0 ? `${formatDuration(compute)} in ${cells.length} cell${cells.length === 1 ? '' : 's'}` : '';
+  if (!(timing.seconds > 0)) return cellText === '' ? 'not recorded' : `collected from cells: ${cellText}`;
+  const run = `${formatDuration(timing.seconds)} on ${timing.workers} worker${timing.workers === 1 ? '' : 's'}`;
+  return cellText === '' ? run : `${run}; ${cellText}`;
 }
 
 /** Column means of per-seed rows (α per layer over seeds). */

@@ -78,7 +78,8 @@ export function summaryTable(results: ExperimentResults): string {
       );
     }
   }
-  return lines.join('\n') + '\n';
+  // No final newline: the caller prints it (as with any one value).
+  return lines.join('\n');
 }
 
 /** One table: a header row of levels, one row per method, and the "kept to" column. */

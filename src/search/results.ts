@@ -18,7 +18,7 @@ export interface SeriesSummary {
   readonly perSeed: number[][];
 }
 
-/** Output noise under input noise (METHODS §5.2), one row per input noise level. */
+/** Output noise under input noise (docs/methods.md §5.2), one row per input noise level. */
 export interface NoiseMap {
   /** Standard deviations of the Gaussian noise added to the standardized inputs. */
   readonly inputStd: number[];
@@ -49,8 +49,6 @@ export interface MethodSummary {
   readonly elbo?: SeriesSummary;
   /** Active parameters at each level (mean over seeds; structured pruning removes whole units). */
   readonly active: number[];
-  /** Wall-clock seconds per seed (timing: left out when results are compared). */
-  readonly seconds: number[];
 }
 
 /** One step of the structure search. */
@@ -74,7 +72,7 @@ export interface SearchStep {
   readonly alpha: number[];
 }
 
-/** The result of the structure search (METHODS §3): the `prunus select --json` object. */
+/** The result of the structure search (docs/methods.md §3): the `prunus select --json` object. */
 export interface SearchResult {
   readonly method: string;
   /** Which structure is returned: `evidence` (the ELBO rule, default) or `validation`. */
@@ -105,7 +103,7 @@ export interface SearchResult {
   readonly reason: string;
 }
 
-/** The Belsley illustration of METHODS §5.3, for its figure. */
+/** The Belsley illustration of docs/methods.md §5.3, for its figure. */
 export interface IllustrationResult {
   readonly columns: string[];
   /** Condition indices, ascending (Infinity for exact dependencies; JSON null). */
@@ -145,8 +143,18 @@ export interface ExperimentResults {
   readonly search?: SearchResult[];
   /** The Belsley illustration. */
   readonly illustration?: IllustrationResult;
-  /** The command that made these results. */
+  /** The command that made these results (without the flags that do not change them: --out, --workers, ...). */
   readonly command: string;
-  /** Wall-clock time and workers (left out when results are compared). */
-  readonly timing: { readonly seconds: number; readonly workers: number };
+}
+
+/**
+ * How long an experiment took (`timing.json`, beside `results.json`): kept apart so that
+ * `results.json` is identical whenever the same command is run again, on any number of workers.
+ */
+export interface ExperimentTiming {
+  /** Wall-clock seconds of the whole run (0 for a collected run). */
+  readonly seconds: number;
+  readonly workers: number;
+  /** Seconds per cell. */
+  readonly cells: readonly { readonly method: string; readonly seed: number; readonly seconds: number }[];
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Tensor, add, mul, tanh, sigmoid, square, matmul, reshape, sliceFlat, sum, softmaxCrossEntropy,
-  meanSquaredError, grad, valueAndGrad, vjp, hvp, hessian, diagHessian, gradients, sub,
+  meanSquaredError, grad, valueAndGrad, vjp, hvp, hessian, diagHessian, gradients, sub, type Primitive,
 } from '../../src/autograd/index.js';
 import { Random } from '../../src/random/random.js';
 
@@ -127,5 +127,19 @@ describe('graph mechanics', () => {
 
   it('valueAndGrad rejects a non-scalar function', () => {
     expect(() => valueAndGrad((t) => sub(t, 1))(Tensor.from([1, 2]))).toThrow(/must return a scalar/);
+  });
+});
+
+describe('the backward pass checks every gradient’s full shape', () => {
+  it('a VJP that returns the right number of values in the wrong layout is refused, naming the op', () => {
+    const x = new Tensor(Float64Array.from([1, 2, 3, 4, 5, 6]), [2, 3], true);
+    // A broken primitive whose VJP flattens its cotangent: right size, wrong shape.
+    const broken: Primitive<null> = {
+      name: 'broken-flatten',
+      forward: ([a]) => ({ data: a!.data.slice(), shape: a!.shape }),
+      vjp: (g) => [reshape(g, [6])],
+    };
+    const y = new Tensor(x.data.slice(), [2, 3], false, { primitive: broken as Primitive<unknown>, inputs: [x], attrs: null });
+    expect(() => gradients(sum(y), [x])).toThrow(/broken-flatten: the VJP gave input 0 a gradient of shape \[6\], but the input has shape \[2, 3\]/);
   });
 });

@@ -183,6 +183,15 @@ describe('prunus train', () => {
     expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('never overwrites an existing model without --force', async () => {
+    const path = file('existing.json', 'keep me');
+    await expectCliError(['train', '--dataset', 'wine', '--hidden', '2', '--out', path], `--out: ${path} exists (--force to overwrite it)`);
+    expect(readFileSync(path, 'utf8')).toBe('keep me');
+    const { code } = await run(['train', '--dataset', 'wine', '--hidden', '2', '--alpha', '1', '--out', path, '--force', '--quiet']);
+    expect(code).toBe(0);
+    expect(readModelFile(path).network.sizes).toEqual([13, 2, 3]);
+  });
+
   it('a data error after the output was chosen leaves no file', async () => {
     const path = file('one-class.csv', 'a,y\n1,0\n2,0\n3,0\n');
     const modelPath = join(folder, 'one-class.json');

@@ -15,7 +15,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/index.js';
 import type { ExperimentResults } from '../../src/search/results.js';
-import { bostonLike, wineLike } from '../helpers/fake-results.js';
+import { bostonLike, fakeTiming, wineLike } from '../helpers/fake-results.js';
 
 /** Where the browser is: `PRUNUS_CHROMIUM`, else Debian's package. */
 const CHROMIUM = process.env.PRUNUS_CHROMIUM ?? '/usr/bin/chromium';
@@ -45,7 +45,7 @@ describe.skipIf(!HAVE_BROWSER && !IN_CI)('report.html in headless Chromium', () 
 
   /** Opens a freshly written report, recording console errors, page errors and every request. */
   async function open(name: string, results: ExperimentResults): Promise<{ page: Page; figures: number; errors: string[]; requests: string[]; file: string }> {
-    const written = writeReport(join(work, name), results);
+    const written = writeReport(join(work, name), results, fakeTiming(results));
     const page = await context!.newPage();
     const errors: string[] = [];
     const requests: string[] = [];

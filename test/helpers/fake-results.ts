@@ -8,6 +8,7 @@ import type { Task } from '../../src/data/index.js';
 import { Random } from '../../src/random/random.js';
 import type {
   ExperimentResults,
+  ExperimentTiming,
   IllustrationResult,
   MethodSummary,
   MetricName,
@@ -142,7 +143,6 @@ export function fakeResults(options: FakeOptions = {}): ExperimentResults {
       ...(tuned === undefined ? {} : { fineTunedNoise: noise(key, true) }),
       ...(elbo === undefined ? {} : { elbo }),
       active: levels.map((level) => Math.round(parameters * (1 - level / 100))),
-      seconds: fullPerSeed.map(() => 2 + 10 * rng.uniform()),
     };
   }
 
@@ -170,9 +170,14 @@ export function fakeResults(options: FakeOptions = {}): ExperimentResults {
     },
     ...(search === undefined ? {} : { search }),
     ...(options.illustration === false ? {} : { illustration: fakeIllustration() }),
-    command: `prunus experiment --dataset ${options.dataset ?? (classification ? 'wine' : 'boston')} --seeds ${seeds} --methods ${methods.join(',')} --fine-tune ${fineTuneEpochs}${search === undefined ? '' : ' --search variational'} --out results/${classification ? 'wine' : 'boston'}`,
-    timing: { seconds: 1834.6, workers: 2 },
+    command: `prunus experiment --dataset ${options.dataset ?? (classification ? 'wine' : 'boston')} --seeds ${seeds} --methods ${methods.join(',')} --fine-tune ${fineTuneEpochs}${search === undefined ? ' --no-search' : ''}`,
   };
+}
+
+/** A timing.json for `results`: 30 min 35 s on 2 workers, a minute or so per cell. */
+export function fakeTiming(results: ExperimentResults, seconds = 1834.6): ExperimentTiming {
+  const cells = results.seedList.flatMap((seed) => Object.keys(results.methods).map((method, i) => ({ method, seed, seconds: 40 + 7 * i + seed })));
+  return { seconds, workers: 2, cells };
 }
 
 /** A search that removes 20% of the remaining parameters per step; the ELBO peaks near 85–90% removed. */

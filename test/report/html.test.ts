@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderReport, summaryTable, writeReport } from '../../src/report/index.js';
-import type { ExperimentResults } from '../../src/search/results.js';
 import { methodFindings } from '../../src/report/findings.js';
-import { bostonLike, fakeResults, throughJson, wineLike } from '../helpers/fake-results.js';
+import { bostonLike, fakeResults, fakeTiming, throughJson, wineLike } from '../helpers/fake-results.js';
 import { allElements, deepText, elementsNamed, parseXml, type XmlElement } from './xml.js';
 
 const byId = (root: XmlElement, id: string): XmlElement | undefined => allElements(root).find((e) => e.attributes.id === id);
@@ -42,12 +41,15 @@ describe('renderReport', () => {
     }
   });
 
-  it('says in its header what was run', () => {
+  it('says in its header what was run, and how long it took when timing.json is given', () => {
     const results = wineLike();
-    const root = parseXml(renderReport(results));
+    const root = parseXml(renderReport(results, fakeTiming(results)));
     const header = deepText(elementsNamed(root, 'header')[0]!);
-    for (const fragment of ['wine', '13-16-3 tanh', '275 parameters', '5 (1, 2, 3, 4, 5)', '0, 10, 20, 30, 40, 50, 60, 70, 80, 85, 90, 92, 94, 96, 98, 100', '20 epochs after each step', 'laplace', results.command, '30 min 35 s on 2 workers', 'higher is better'])
+    for (const fragment of ['wine', '13-16-3 tanh', '275 parameters', '5 (1, 2, 3, 4, 5)', '0, 10, 20, 30, 40, 50, 60, 70, 80, 85, 90, 92, 94, 96, 98, 100', '20 epochs after each step', 'laplace', results.command, '30 min 35 s on 2 workers; ', ' in 40 cells', 'higher is better'])
       expect(header).toContain(fragment);
+    expect(deepText(elementsNamed(parseXml(renderReport(results)), 'header')[0]!)).toContain('Runtimenot recorded');
+    const collected = deepText(elementsNamed(parseXml(renderReport(results, fakeTiming(results, 0))), 'header')[0]!);
+    expect(collected).toMatch(/collected from cells: \d+ min \d+ s in 40 cells/);
     const boston = deepText(elementsNamed(parseXml(renderReport(bostonLike())), 'header')[0]!);
     expect(boston).toContain('lower is better');
     expect(boston).toContain('noise variance s²');
@@ -105,10 +107,6 @@ describe('degenerate results', () => {
     ['no methods', () => ({ ...wineLike({ search: false }), methods: {} })],
     ['no levels', () => wineLike({ levels: [] })],
     ['a single level', () => wineLike({ levels: [0] })],
-    ['no timing (removed for a comparison)', () => {
-      const { timing: _dropped, ...rest } = wineLike();
-      return rest as ExperimentResults;
-    }],
     ['an empty prior', () => ({ ...bostonLike(), prior: { criterion: 'fixed', alpha: [], noiseVariance: [] } })],
   ])('%s: the page and the table still render, without NaN', (_name, make) => {
     const results = make();
@@ -129,7 +127,8 @@ describe('writeReport', () => {
     const base = mkdtempSync(join(tmpdir(), 'prunus-report-'));
     dirs.push(base);
     const dir = join(base, 'nested', 'out');
-    const written = writeReport(dir, bostonLike());
+    const results = bostonLike();
+    const written = writeReport(dir, results, fakeTiming(results));
     expect(written.html).toBe(join(dir, 'report.html'));
     expect(written.figures.map((p) => p.slice(dir.length + 1))).toEqual(['quality.svg', 'quality-fine-tuned.svg', 'r2.svg', 'noise.svg', 'noise-fine-tuned.svg', 'elbo.svg', 'method-elbo.svg', 'belsley-matrices.svg', 'illustration.svg']);
     expect(readdirSync(dir).sort()).toEqual(['report.html', ...written.figures.map((p) => p.slice(dir.length + 1))].sort());
@@ -138,7 +137,7 @@ describe('writeReport', () => {
       expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
       expect(parseXml(text).name).toBe('svg');
     }
-    expect(readFileSync(written.html, 'utf8')).toBe(renderReport(bostonLike()));
+    expect(readFileSync(written.html, 'utf8')).toBe(renderReport(results, fakeTiming(results)));
   });
 
   it('overwrites an earlier report in place', () => {
