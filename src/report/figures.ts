@@ -463,10 +463,11 @@ function searchFigure(ctx: Context): Figure | undefined {
       elboMarks.push({ x: x(step), y: s.elbo, shape, color, size, title });
       if (isFiniteNumber(s.validation)) validationMarks.push({ x: x(step), y: view.display(s.validation), shape, color, size, title });
     };
-    mark(r.sparsestWithinToleranceStep, 'diamond', '#ffffff', 5, 'sparsest within tolerance');
-    mark(r.validationBestStep, 'triangle', '#56B4E9', 5.5, 'validation-best');
-    mark(r.evidenceStep, 'star', '#F0E442', 6.5, 'evidence (ELBO maximum)');
-    mark(r.chosenStep, 'ring', INK, 9.5, `returned (criterion: ${r.criterion})`);
+    // Largest first: marks of the same step nest (diamond behind triangle behind star) instead of hiding each other.
+    mark(r.sparsestWithinToleranceStep, 'diamond', '#ffffff', 8, 'sparsest within tolerance');
+    mark(r.validationBestStep, 'triangle', '#56B4E9', 6.2, 'validation-best');
+    mark(r.evidenceStep, 'star', '#F0E442', 5.4, 'evidence (ELBO maximum)');
+    mark(r.chosenStep, 'ring', INK, 11, `returned (criterion: ${r.criterion})`);
   });
   const elboDomain: [number, number] = lo <= hi ? niceDomain(lo - 0.35 * Math.max(hi - lo, 1), hi + 0.04 * Math.max(hi - lo, 1), 6) : [0, 1];
   const validationValues = validationSeries.flatMap((s) => s.points.map((p) => p.y));

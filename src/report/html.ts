@@ -213,8 +213,8 @@ function findingsSection(results: ExperimentResults, view: MetricView): string {
   if (best !== undefined)
     key.push(
       best.kept === null
-        ? `No method keeps ${quality} ${e(view.toleranceText)}, even at the first level.`
-        : `<strong>${e(best.key)}</strong> keeps ${quality} ${e(view.toleranceText)} (${e(view.format(results.full.mean))}) up to <strong>${e(formatLevel(best.kept.level))}</strong> of the parameters removed, as pruned.`,
+        ? `No method has its mean ${quality} ${e(view.toleranceText)} at any level.`
+        : `As pruned, <strong>${e(best.key)}</strong> keeps ${quality} ${e(view.toleranceText)} (${e(view.format(results.full.mean))}) the longest: up to <strong>${e(formatLevel(best.kept.level))}</strong> of the parameters removed.`,
     );
   if (tuned?.fineTunedKept !== undefined && tuned.fineTunedKept !== null)
     key.push(`After fine-tuning, <strong>${e(tuned.key)}</strong> keeps it up to <strong>${e(formatLevel(tuned.fineTunedKept.level))}</strong>.`);
@@ -231,8 +231,8 @@ function findingsSection(results: ExperimentResults, view: MetricView): string {
   const hasTuned = findings.some((f) => f.fineTunedKept !== undefined);
   const head =
     `<thead><tr class="group"><th></th><th></th><th class="group" colspan="3">As pruned</th>${hasTuned ? '<th class="group" colspan="2">Fine-tuned</th>' : ''}</tr>` +
-    `<tr><th>#</th><th>Method (what was computed)</th><th class="num">within tolerance up to</th><th class="num">${e(view.shortLabel)} there</th><th class="num" title="mean over levels of the share of the full model’s advantage over the trivial predictor that is kept">quality kept, mean</th>` +
-    `${hasTuned ? `<th class="num">within tolerance up to</th><th class="num">${e(view.shortLabel)} there</th>` : ''}</tr></thead>`;
+    `<tr><th>#</th><th>Method (what was computed)</th><th class="num">last level within tolerance</th><th class="num">${e(view.shortLabel)} there</th><th class="num" title="mean over levels of the share of the full model’s advantage over the trivial predictor that is kept">quality kept, mean</th>` +
+    `${hasTuned ? `<th class="num">last level within tolerance</th><th class="num">${e(view.shortLabel)} there</th>` : ''}</tr></thead>`;
   const body = findings
     .map((f: MethodFinding, i) => {
       const style = styles.get(f.key)!;
@@ -254,7 +254,7 @@ function findingsSection(results: ExperimentResults, view: MetricView): string {
   return (
     `<section id="findings"><h2>Findings</h2><div class="card"><ul class="key">${key.map((k) => `<li>${k}</li>`).join('')}</ul>` +
     `<div class="table-wrap"><table>${head}<tbody>${body}</tbody></table></div>` +
-    `<p class="note">“Within tolerance up to”: the largest share removed such that the mean over seeds stays ${e(view.toleranceText)} at that level and every level before it. ` +
+    `<p class="note">“Last level within tolerance”: the largest share removed at which the mean over seeds is ${e(view.toleranceText)}; beyond it, it never is again (a dip at an earlier level, often one test row, does not end it). ` +
     `“Quality kept”: the mean over levels of (method − trivial) / (full − trivial), clipped to [0, 100%]; it breaks ties.</p></div></section>`
   );
 }

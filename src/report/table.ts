@@ -39,7 +39,8 @@ export function summaryTable(results: ExperimentResults): string {
   const seeds = `${results.seeds} seed${results.seeds === 1 ? '' : 's'}`;
   lines.push(`${results.dataset} (${results.task}): ${results.architecture.join('-')} ${results.activation}, ${results.parameters} parameters, ${seeds}`);
   const spread = results.seeds > 1 ? ` ± ${view.formatStd(results.full.std)}` : '';
-  lines.push(`full model ${view.format(results.full.mean)}${spread}, trivial predictor ${view.format(results.trivial)}; "kept to": largest share removed ${view.toleranceText}`);
+  lines.push(`full model ${view.format(results.full.mean)}${spread}, trivial predictor ${view.format(results.trivial)}`);
+  lines.push(`kept to: the largest share removed at which the mean is ${view.toleranceText}`);
   const unit = view.name === 'accuracy' ? 'test accuracy (%), higher is better' : 'test RMSE, lower is better';
   lines.push('');
   lines.push(`As pruned: ${unit}, mean over ${seeds}`);

@@ -7,28 +7,32 @@ const series = (mean: number[]): SeriesSummary => ({ mean, std: mean.map(() => 0
 const levels = [0, 50, 80, 90, 100];
 
 describe('keptUpTo', () => {
-  it('accuracy: the last level before the first drop of more than one point (a later recovery does not count)', () => {
+  it('accuracy: the last level within one point, after which the mean never comes back (an early dip does not end it)', () => {
     const view = metricView('accuracy');
-    expect(keptUpTo(levels, series([0.9, 0.895, 0.8905, 0.85, 0.9]), 0.9, view)).toEqual({ level: 80, index: 2 });
+    expect(keptUpTo(levels, series([0.9, 0.895, 0.8905, 0.85, 0.5]), 0.9, view)).toEqual({ level: 80, index: 2 });
+    expect(keptUpTo(levels, series([0.9, 0.85, 0.8905, 0.85, 0.5]), 0.9, view)).toEqual({ level: 80, index: 2 });
     expect(keptUpTo(levels, series([0.9, 0.9, 0.9, 0.9, 0.9]), 0.9, view)).toEqual({ level: 100, index: 4 });
-    expect(keptUpTo(levels, series([0.7, 0.9, 0.9, 0.9, 0.9]), 0.9, view)).toBeNull();
+    expect(keptUpTo(levels, series([0.7, 0.8, 0.88, 0.6, 0.5]), 0.9, view)).toBeNull();
   });
 
   it('RMSE: within 5% of the full model, lower being better', () => {
     const view = metricView('rmse');
-    expect(keptUpTo(levels, series([3, 2.5, 3.149, 3.16, 3]), 3, view)).toEqual({ level: 80, index: 2 });
+    expect(keptUpTo(levels, series([3, 2.5, 3.149, 3.16, 9]), 3, view)).toEqual({ level: 80, index: 2 });
   });
 
-  it('stops at a missing value (NaN, or null from JSON)', () => {
+  it('never counts a missing value (NaN, or null from JSON) as within', () => {
     const view = metricView('accuracy');
-    expect(keptUpTo(levels, series([0.9, Number.NaN, 0.9, 0.9, 0.9]), 0.9, view)).toEqual({ level: 0, index: 0 });
-    expect(keptUpTo(levels, series([0.9, 0.9, null as unknown as number, 0.9, 0.9]), 0.9, view)).toEqual({ level: 50, index: 1 });
+    expect(keptUpTo(levels, series([0.9, 0.9, 0.9, Number.NaN, 0.5]), 0.9, view)).toEqual({ level: 80, index: 2 });
+    expect(keptUpTo(levels, series([0.9, 0.9, 0.9, null as unknown as number, 0.5]), 0.9, view)).toEqual({ level: 80, index: 2 });
+    expect(keptUpTo(levels, series([Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN]), 0.9, view)).toBeNull();
+    expect(keptUpTo(levels, series([0.9, 0.9, 0.9, 0.9, 0.9]), Number.NaN, view)).toBeNull();
     expect(keptUpTo(levels, undefined, 0.9, view)).toBeNull();
   });
 
   it('follows the levels in increasing order even when they are not sorted', () => {
     const view = metricView('accuracy');
     expect(keptUpTo([80, 0, 50], series([0.5, 0.9, 0.9]), 0.9, view)).toEqual({ level: 50, index: 2 });
+    expect(keptUpTo([50, 0, 80], series([0.9, 0.9, 0.5]), 0.9, view)).toEqual({ level: 50, index: 0 });
   });
 });
 

@@ -64,7 +64,7 @@ describe('renderReport', () => {
     const best = methodFindings(results)[0]!;
     expect(deepText(rows[0]!)).toContain(best.key);
     expect(rows[0]!.attributes.class).toBe('best');
-    expect(deepText(elementsNamed(findings, 'ul')[0]!)).toContain(`${best.key} keeps test accuracy within 1 accuracy point`);
+    expect(deepText(elementsNamed(findings, 'ul')[0]!)).toContain(`As pruned, ${best.key} keeps test accuracy within 1 accuracy point of the full model`);
     const search = byId(root, 'search')!;
     const searchRows = elementsNamed(elementsNamed(search, 'tbody')[0]!, 'tr');
     // A row of numbers and a row with the reason per seed.
