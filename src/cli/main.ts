@@ -54,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     // Every failure is one line naming the problem; PRUNUS_DEBUG=1 adds the stack for bug reports.
-    const message = err instanceof Error ? err.message : String(err);
+    // One line, whatever the message: node's own (parseArgs) messages come in several.
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
     process.stderr.write(`prunus ${name}: ${message}\n`);
     if (process.env['PRUNUS_DEBUG'] && err instanceof Error && !(err instanceof UserError)) {
       process.stderr.write(`${err.stack ?? ''}\n`);

@@ -161,7 +161,8 @@ describe('prunus train', () => {
       await expectCliError(['train', '--dataset', 'wine', '--test-fraction', '1', '--out', out()], '--test-fraction: 1 is not strictly between 0 and 1');
       await expectCliError(['train', '--dataset', 'wine', '--alpha', '1', '--variational-epochs', '5', '--out', out()], '--variational-epochs needs --variational or the elbo criterion');
       await expectCliError(['train', '--dataset', 'wine', '--alpha', 'evidence', '--out', out()], '--alpha: "evidence" is not auto, laplace, laplace-max, elbo or a number');
-      await expectCliError(['train', '--dataset', 'wine', '--alpha', '-1', '--out', out()], '--alpha: -1 is outside');
+      await expectCliError(['train', '--dataset', 'wine', '--alpha=-1', '--out', out()], '--alpha: -1 is outside');
+      await expectCliError(['train', '--dataset', 'wine', '--alpha', '-1', '--out', out()], "Option '--alpha' argument is ambiguous. Did you forget");
       await expectCliError(['train', '--dataset', 'wine', '--prior', 'unit', '--out', out()], '--prior: "unit" is not global or layer');
       await expectCliError(['train', '--dataset', 'boston', '--noise-variance', '0.5', '--out', out()], '--noise-variance goes with a numeric --alpha');
     });
