@@ -16,9 +16,9 @@
  * v = 0, where the square root has no derivative and every path into v has a zero factor):
  * ∂M = δᵀ·a, ∂S² = dᵀ·a², ∂b_μ = Σ_rows δ, ∂σ_b² = Σ_rows d, ∂a = δ·M + 2a ⊙ (d·S²).
  */
-import { ACTIVATION_FUNCTIONS } from '../autograd/activations.js';
 import type { Task } from '../data/index.js';
-import { multiplyAdd } from '../linalg/matmul.js';
+import { ACTIVATE } from './fused.js';
+import { addColumnSums, addWeightGradient, inputGradient, linearForward } from './fused-products.js';
 import { passLoss, type PassLoss } from './fused-loss.js';
 import type { Batch } from './losses.js';
 import type { MLP } from './mlp.js';
@@ -33,10 +33,6 @@ export class LocalReparameterization {
   readonly meanGradient: Float64Array;
   /** ∂(scaled NLL)/∂variances, accumulated by {@link backward}. */
   readonly varianceGradient: Float64Array;
-  private readonly meanViews: Float64Array[];
-  private readonly varianceViews: Float64Array[];
-  private readonly meanGradientViews: Float64Array[];
-  private readonly varianceGradientViews: Float64Array[];
   /** Per layer: its input squared, `[rows × inputs]`. */
   private readonly squares: Float64Array[];
   /** Per layer: the pre-activation's standard deviation √v, `[rows × outputs]`. */
@@ -59,11 +55,6 @@ export class LocalReparameterization {
     this.variances = new Float64Array(n);
     this.meanGradient = new Float64Array(n);
     this.varianceGradient = new Float64Array(n);
-    const views = (a: Float64Array): Float64Array[] => net.layers.map((layer) => a.subarray(layer.weightOffset, layer.biasOffset));
-    this.meanViews = views(this.means);
-    this.varianceViews = views(this.variances);
-    this.meanGradientViews = views(this.meanGradient);
-    this.varianceGradientViews = views(this.varianceGradient);
     this.squares = net.layers.map((layer) => new Float64Array(maxRows * layer.inputs));
     this.deviations = net.layers.map((layer) => new Float64Array(maxRows * layer.outputs));
     this.values = net.layers.map((layer) => new Float64Array(maxRows * layer.outputs));
@@ -74,8 +65,8 @@ export class LocalReparameterization {
   }
 
   /**
-   * Forward pass of `count` rows: per layer the mean and the variance of z (two products into
-   * bias-initialized buffers), the draw z = mean + √v·ξ, then σ and σ'.
+   * Forward pass of `count` rows: per layer the mean and the variance of z (two products with
+   * the bias means and variances added), the draw z = mean + √v·ξ, then σ and σ'.
    *
    * @param noise ξ, layer by layer, each `[count × outputs]` row-major
    */
@@ -84,33 +75,19 @@ export class LocalReparameterization {
     let a = input;
     let at = 0;
     for (let l = 0; l < layers.length; l++) {
-      const { inputs, outputs, biasOffset, activation } = layers[l]!;
+      const { inputs, outputs, weightOffset, biasOffset, activation } = layers[l]!;
       const square = this.squares[l]!;
       for (let k = 0; k < count * inputs; k++) square[k] = a[k]! * a[k]!;
       const z = this.values[l]!;
       const deviation = this.deviations[l]!;
-      for (let r = 0, k = 0; r < count; r++) {
-        for (let i = 0; i < outputs; i++, k++) {
-          z[k] = this.means[biasOffset + i]!;
-          deviation[k] = this.variances[biasOffset + i]!;
-        }
-      }
-      multiplyAdd(a, 'normal', this.meanViews[l]!, 'transposed', count, inputs, outputs, z);
-      multiplyAdd(square, 'normal', this.varianceViews[l]!, 'transposed', count, inputs, outputs, deviation);
-      const f = ACTIVATION_FUNCTIONS[activation];
-      const slope = this.slopes[l]!;
+      linearForward(a, count, inputs, this.means, weightOffset, biasOffset, outputs, z);
+      linearForward(square, count, inputs, this.variances, weightOffset, biasOffset, outputs, deviation);
       for (let k = 0; k < count * outputs; k++, at++) {
         const sd = Math.sqrt(deviation[k]!);
         deviation[k] = sd;
-        const v = z[k]! + sd * noise[at]!;
-        if (activation === 'identity') {
-          z[k] = v;
-          continue;
-        }
-        const value = f.value(v);
-        z[k] = value;
-        slope[k] = f.slope(value, v);
+        z[k]! += sd * noise[at]!;
       }
+      ACTIVATE[activation](z, this.slopes[l]!, count * outputs);
       a = z;
     }
   }
@@ -126,7 +103,7 @@ export class LocalReparameterization {
     const layers = this.net.layers;
     let at = count * layers.reduce((units, layer) => units + layer.outputs, 0);
     for (let l = layers.length - 1; l >= 0; l--) {
-      const { inputs, outputs, biasOffset } = layers[l]!;
+      const { inputs, outputs, weightOffset, biasOffset } = layers[l]!;
       at -= count * outputs;
       const delta = this.deltas[l]!;
       const deviation = this.deviations[l]!;
@@ -136,21 +113,15 @@ export class LocalReparameterization {
         d[k] = sd > 0 ? (delta[k]! * noise[at + k]!) / (2 * sd) : 0;
       }
       const a = l === 0 ? input : this.values[l - 1]!;
-      multiplyAdd(delta, 'transposed', a, 'normal', outputs, count, inputs, this.meanGradientViews[l]!);
-      multiplyAdd(d, 'transposed', this.squares[l]!, 'normal', outputs, count, inputs, this.varianceGradientViews[l]!);
-      for (let r = 0, k = 0; r < count; r++) {
-        for (let i = 0; i < outputs; i++, k++) {
-          this.meanGradient[biasOffset + i]! += delta[k]!;
-          this.varianceGradient[biasOffset + i]! += d[k]!;
-        }
-      }
+      addWeightGradient(delta, count, outputs, a, inputs, this.meanGradient, weightOffset);
+      addWeightGradient(d, count, outputs, this.squares[l]!, inputs, this.varianceGradient, weightOffset);
+      addColumnSums(delta, count, outputs, this.meanGradient, biasOffset);
+      addColumnSums(d, count, outputs, this.varianceGradient, biasOffset);
       if (l === 0) break;
       const below = this.deltas[l - 1]!;
       const spread = this.spreadBack;
-      below.fill(0, 0, count * inputs);
-      spread.fill(0, 0, count * inputs);
-      multiplyAdd(delta, 'normal', this.meanViews[l]!, 'normal', count, outputs, inputs, below);
-      multiplyAdd(d, 'normal', this.varianceViews[l]!, 'normal', count, outputs, inputs, spread);
+      inputGradient(delta, count, outputs, this.means, weightOffset, inputs, null, below);
+      inputGradient(d, count, outputs, this.variances, weightOffset, inputs, null, spread);
       const identity = layers[l - 1]!.activation === 'identity';
       const slope = this.slopes[l - 1]!;
       for (let k = 0; k < count * inputs; k++) {
