@@ -1,13 +1,13 @@
 /**
  * The fused training path: an MLP's forward and backward pass as a few matrix products
- * (`fused-products.ts`) and plain loops over buffers allocated once per network shape and largest batch, and the
- * objectives of the training loops built on them (the MAP objective here, the variational one
- * in `fused-variational.ts`).
+ * (`fused-products.ts`) and plain loops over buffers allocated once per network shape and
+ * largest batch, and the objectives of the training loops built on them (the MAP objective
+ * here, the variational one in `fused-variational.ts`).
  *
- * It computes exactly what the autograd computes for `forward` + `negLogLikelihood` + the
- * prior (`test/nn/fused.test.ts` checks it to 1e-12 on random networks), without a graph:
- * on a Wine-sized step the autograd spends ~95% of its time building nodes and allocating
- * tensors, which is what this path removes.
+ * It computes what the autograd computes for `forward` + `negLogLikelihood` + the prior
+ * (`test/nn/fused.test.ts` checks it to 1e-12 on random networks), without a graph: on the
+ * small networks prunus trains, the autograd's time goes mostly to building nodes and
+ * allocating tensors, which is what this path removes (`bench/training.bench.ts`).
  *
  * Notation as in `curvature-backprop.ts`: layer l maps its input a_l `[rows × n]` to
  * z_l = a_l·W_lᵀ + b_l `[rows × m]` and a_{l+1} = σ_l(z_l). Backward, with δ_l = ∂loss/∂z_l:
@@ -206,6 +206,19 @@ export class FusedMlp {
     const prior = addPrior(this.net.mask, terms.alpha, this.weights, this.nllGradient, gradient);
     if (variable) gradient[n] = scale * nll.noiseSlope;
     return scale * nll.value + 0.5 * prior;
+  }
+
+  /**
+   * The network's outputs on a batch or some of its rows, `[rows × outputs]`: a view into the
+   * pass's buffer, valid until the next pass (copy it to keep it).
+   */
+  predict(params: Float64Array, batch: Batch, rows?: ArrayLike<number>): Float64Array {
+    if (params.length !== this.net.parameterCount) throw new Error(`FusedMlp.predict: expected ${this.net.parameterCount} parameters, got ${params.length}`);
+    const count = rows === undefined ? batch.rows : rows.length;
+    const input = this.input(batch, rows);
+    this.loadWeights(params);
+    this.forward(input, count);
+    return this.outputs.subarray(0, count * this.net.sizes[this.net.sizes.length - 1]!);
   }
 
   /**

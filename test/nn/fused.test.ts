@@ -230,6 +230,29 @@ function fusedElbo(c: Case, packed: Float64Array, noises: Float64Array[], estima
   return { value, gradient };
 }
 
+describe('fused forward-only passes', () => {
+  it('predict and negLogLikelihood equal forward and negLogLikelihood of the autograd to 1e-12', () => {
+    fc.assert(
+      fc.property(caseArbitrary, fc.boolean(), (p, constant) => {
+        const c = makeCase(p);
+        const batch = c.rows === undefined ? c.batch : batchRows(c.batch, c.rows);
+        const fused = new FusedMlp(c.net, c.batch.rows);
+        const reference = forward(c.net, new Tensor(c.net.params), batch.x).data;
+        const outputs = fused.predict(c.net.params, c.batch, c.rows);
+        expect(outputs.length).toBe(reference.length);
+        let scale = 0;
+        for (const v of reference) scale = Math.max(scale, Math.abs(v));
+        outputs.forEach((v, k) => expect(Math.abs(v - reference[k]!)).toBeLessThanOrEqual(1e-12 * scale));
+        const logNoise = 0.6 * c.rng.normal();
+        const nll = fused.negLogLikelihood(c.net.params, c.batch, c.task, logNoise, constant, c.rows);
+        const expected = negLogLikelihood(c.task, forward(c.net, new Tensor(c.net.params), batch.x), batch, logNoise, constant).item();
+        expect(Math.abs(nll - expected)).toBeLessThanOrEqual(1e-12 * Math.abs(expected));
+      }),
+      { numRuns: 100, seed: 20261204 },
+    );
+  });
+});
+
 describe('fused variational objective', () => {
   it('weight noise: equals the autograd step of fitVariational to 1e-12 (random networks, masks, tasks, samples, mini-batches)', () => {
     fc.assert(
