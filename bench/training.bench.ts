@@ -27,7 +27,6 @@ import { Adam, constantSchedule, cosineSchedule } from '../src/nn/optimizers.js'
 import { fitMap, trainEpochs } from '../src/nn/train.js';
 import { alphaPerParameter, empiricalBayesAlpha, fitVariational, klDivergence } from '../src/nn/variational.js';
 import { Random } from '../src/random/random.js';
-import { bestTimeMs } from './matmul.bench.js';
 
 /** Prior precision and learning rate of every run (timing does not depend on them). */
 const ALPHA = 1;
@@ -55,13 +54,39 @@ function builtin(name: 'wine' | 'digits'): Dataset {
 }
 
 /**
- * Best time per call after a second of warm-up calls: tfjs runs a lot of JavaScript per step,
- * and with only `bestTimeMs`'s short warm-up its first backend measured 3–4× slow (cold JIT).
+ * This process's CPU time (user + system) in ms. Everything timed here runs on one thread
+ * (tfjs-wasm in Node uses its single-threaded build: its CPU time never exceeded its wall
+ * time), so on an idle machine this equals wall time; on a shared one it leaves out the time
+ * the process waits for a core, which otherwise made single runs scatter 2–3×.
  */
-function warmTimeMs(f: () => void): number {
-  const start = performance.now();
-  while (performance.now() - start < 1000) f();
-  return bestTimeMs(f);
+function cpuNow(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Best CPU time per call of `f` after a second of warm-up calls (tfjs runs a lot of
+ * JavaScript per step; with a short warm-up its first backend measured 3–4× slow): calls are
+ * timed in batches of ~300 ms, and the fastest of 5 batches counts.
+ */
+function warmTimeMs(f: () => void, batchMs = 300, batches = 5): number {
+  const warmEnd = performance.now() + 1000;
+  while (performance.now() < warmEnd) f();
+  let reps = 1;
+  for (;;) {
+    const start = cpuNow();
+    for (let r = 0; r < reps; r++) f();
+    const elapsed = cpuNow() - start;
+    if (elapsed >= batchMs / 4) { reps = Math.max(1, Math.ceil((reps * batchMs) / Math.max(elapsed, 1e-3))); break; }
+    reps *= 2;
+  }
+  let best = Infinity;
+  for (let b = 0; b < batches; b++) {
+    const start = cpuNow();
+    for (let r = 0; r < reps; r++) f();
+    best = Math.min(best, (cpuNow() - start) / reps);
+  }
+  return best;
 }
 
 /** The first `rows` rows of a classification batch (so every mini-batch of an epoch is full). */
@@ -168,7 +193,7 @@ async function tfjsStepMs(backend: string, net: MLP, train: Batch, batchSize: nu
 const ROUNDS = 3;
 
 async function stepTable(): Promise<void> {
-  console.log(`ms per Adam step: ${ROUNDS} interleaved rounds, each 1 s of warm-up then the best of 5 timed batches of whole epochs; the best round`);
+  console.log(`CPU ms per Adam step: ${ROUNDS} interleaved rounds, each 1 s of warm-up then the best of 5 timed batches of whole epochs; the best round`);
   console.log('ratios = their time / fused time');
   console.log('case          network        batch    fused   autograd   tfjs-cpu  tfjs-wasm   ×autograd   ×cpu   ×wasm');
   for (const c of STEP_CASES) {
@@ -260,10 +285,11 @@ function fusedFitVariational(net: MLP, train: Batch, task: Task, epochs = 1500):
   return { mean, sigma, alpha, elbo: logLikelihood / 64 - klDivergence(net, { mean, sigma }, alpha) };
 }
 
+/** A call's result and its CPU time (see {@link cpuNow}). */
 function timed<T>(f: () => T): { value: T; ms: number } {
-  const start = performance.now();
+  const start = cpuNow();
   const value = f();
-  return { value, ms: performance.now() - start };
+  return { value, ms: cpuNow() - start };
 }
 
 function bestOf<T>(runs: number, f: () => T): { value: T; ms: number } {
@@ -276,7 +302,7 @@ function bestOf<T>(runs: number, f: () => T): { value: T; ms: number } {
 }
 
 function fitTable(): void {
-  console.log('\nwhole fits (best of the runs given; fused = the same loop on the fused objective)');
+  console.log('\nwhole fits, CPU time (best of the runs given; fused = the same loop on the fused objective)');
   const wine = prepareData(builtin('wine'), { seed: 0 });
   const start = tanhNet([13, 16, 3], 0);
   const autogradMap = bestOf(3, () => { const net = start.clone(); return { net, result: fitMap(net, wine.train, 'classification') }; });

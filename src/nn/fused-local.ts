@@ -45,6 +45,10 @@ export class LocalReparameterization {
   private readonly varianceDelta: Float64Array;
   private readonly spreadBack: Float64Array;
 
+  /**
+   * @param net the architecture and mask (the caller writes masked means and variances)
+   * @param maxRows the largest batch a pass will get (buffers are sized for it once)
+   */
   constructor(
     private readonly net: MLP,
     maxRows: number,
