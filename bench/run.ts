@@ -12,6 +12,7 @@ const BENCHES: { name: string; load: () => Promise<{ run: () => Promise<void> }>
   { name: 'eigen', load: () => import('./eigen.bench.js') },
   { name: 'curvature', load: () => import('./curvature.bench.js') },
   { name: 'sparse', load: () => import('./sparse.bench.js') },
+  { name: 'training', load: () => import('./training.bench.js') },
 ];
 
 async function main(): Promise<void> {
