@@ -53,6 +53,8 @@ Experiment:
   --fine-tune EPOCHS      Adam epochs after each pruning step for the fine-tuned curves (default 20; 0: none)
   --noise 0,0.1,...       input noise standard deviations of the heat maps (default ${DEFAULT_INPUT_NOISE.join(',')})
   --variational-epochs N  epochs of each full-structure variational fit (default 1500)
+  --weights W             the weights every method prunes: map (the MAP fit, default) or
+                          posterior (the variational posterior mean)
   --no-search             skip the structure search
 
 Running:
@@ -103,6 +105,7 @@ export const experimentCommand: Command = {
         'fine-tune': { type: 'string' },
         noise: { type: 'string' },
         'variational-epochs': { type: 'string' },
+        weights: { type: 'string' },
         'no-search': { type: 'boolean', default: false },
         out: { type: 'string' },
         workers: { type: 'string' },
@@ -292,6 +295,7 @@ function makePlan(values: Values, args: readonly string[]): ExperimentPlan {
     inputNoise,
     noiseDraws: 20,
     posteriorEpochs: 300,
+    ...(text('weights') !== undefined ? { weights: parseWeights(text('weights')!) } : {}),
     ...(text('variational-epochs') !== undefined ? { variationalEpochs: parseNumberFlag('variational-epochs', text('variational-epochs'), 1500, { integer: true, min: 1, max: 1e6 }) } : {}),
     ...(alpha !== undefined ? { alpha } : {}),
     ...(prior !== undefined ? { prior } : {}),
@@ -323,6 +327,12 @@ function withoutRunFlags(args: readonly string[]): string[] {
     out.push(a);
   }
   return out;
+}
+
+/** `--weights map|posterior`. */
+function parseWeights(text: string): 'map' | 'posterior' {
+  if (text !== 'map' && text !== 'posterior') throw new UserError(`--weights: "${text}" is not map or posterior`);
+  return text;
 }
 
 /** `--levels 0,50,100` or `--steps 10`; 0 and 100 are always included, sorted and deduplicated. */

@@ -3,9 +3,10 @@
  * class names, input and target scaling, the fitted noise and (optionally) the variational
  * posterior. This is the in-memory form of a `prunus-mlp` v1 file.
  */
-import { noGrad, softmax, Tensor } from '../autograd/index.js';
+import { Tensor } from '../autograd/index.js';
 import { applyStandardizer, unscaleTarget, type Standardizer, type TargetScaling, type Task } from '../data/index.js';
-import { forward, MLP } from './mlp.js';
+import { FusedMlp } from './fused.js';
+import type { MLP } from './mlp.js';
 
 /** A mean-field Gaussian posterior over the canonical parameter vector. */
 export interface Posterior {
@@ -50,13 +51,31 @@ export function predictRaw(model: Model, raw: Float64Array): Float64Array {
   return predictScaled(model, new Tensor(scaleInputs(model, raw), [raw.length / m, m]));
 }
 
-/** As {@link predictRaw}, for rows already standardized with the model's input scaling. */
+/**
+ * As {@link predictRaw}, for rows already standardized with the model's input scaling. The
+ * network runs through the fused forward pass (the same function as `forward`, without a graph).
+ */
 export function predictScaled(model: Model, x: Tensor): Float64Array {
-  return noGrad(() => {
-    const outputs = forward(model.network, new Tensor(model.network.params), x);
-    if (model.task === 'classification') return softmax(outputs, 1).data;
-    return model.targetScaling === null ? outputs.data : unscaleTarget(outputs.data, model.targetScaling);
-  });
+  const rows = x.shape[0]!;
+  const net = model.network;
+  if (x.rank !== 2 || x.shape[1] !== net.sizes[0]) throw new Error(`predict: input must be [rows, ${net.sizes[0]}], got [${x.shape.join(', ')}]`);
+  if (rows === 0) return new Float64Array(0);
+  const batch = { x, y: new Float64Array(rows), labels: new Int32Array(0), rows };
+  const outputs = new FusedMlp(net, rows).predict(net.params, batch).slice();
+  if (model.task === 'classification') return softmaxRows(outputs, net.sizes[net.sizes.length - 1]!);
+  return model.targetScaling === null ? outputs : unscaleTarget(outputs, model.targetScaling);
+}
+
+/** Row-wise softmax in place (shifted by each row's largest logit, so exp never overflows). */
+function softmaxRows(logits: Float64Array, width: number): Float64Array {
+  for (let start = 0; start < logits.length; start += width) {
+    let largest = -Infinity;
+    for (let c = 0; c < width; c++) largest = Math.max(largest, logits[start + c]!);
+    let total = 0;
+    for (let c = 0; c < width; c++) total += logits[start + c] = Math.exp(logits[start + c]! - largest);
+    for (let c = 0; c < width; c++) logits[start + c]! /= total;
+  }
+  return logits;
 }
 
 /**

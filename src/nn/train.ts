@@ -1,13 +1,15 @@
 /**
  * Training: the MAP fit that every pruning method starts from (mini-batch warm-up, then
  * full-batch L-BFGS to a gradient-norm tolerance), and a plain epoch loop with early stopping.
+ * Both minimize the negative log-posterior of `losses.ts` through the fused passes of
+ * `fused.ts`, which compute it without building a graph (tested against it to 1e-12).
  */
-import { Tensor, valueAndGrad } from '../autograd/index.js';
 import type { Task } from '../data/index.js';
 import { Random } from '../random/random.js';
+import { FusedMlp } from './fused.js';
 import { minimizeLbfgs, type LbfgsResult } from './lbfgs.js';
-import { alphaPerLayer, batchRows, negLogLikelihood, negLogPosterior, noiseVarianceOf, type Batch, type PriorPrecision } from './losses.js';
-import { forward, type MLP } from './mlp.js';
+import { alphaPerLayer, alphaPerParameter, noiseVarianceOf, type Batch, type PriorPrecision } from './losses.js';
+import type { MLP } from './mlp.js';
 import { Adam, cosineSchedule, type LearningRateSchedule, type Optimizer } from './optimizers.js';
 
 /** Default prior precision α of the Gaussian prior N(0, 1/α) on standardized data. */
@@ -79,10 +81,12 @@ export function fitMap(net: MLP, train: Batch, task: Task, options: MapOptions =
       ...(options.onProgress ? { onEpoch: (e: number, total: number, v: number) => options.onProgress!('warmup', e, total, v) } : {}),
     });
   }
-  const objective = (z: Float64Array): { value: number; gradient: Float64Array } => {
-    const { value, grad } = valueAndGrad((w: Tensor) => negLogPosterior(net, train, task, alpha, w, logNoise))(new Tensor(z));
-    return { value: value.item(), gradient: grad.data };
-  };
+  // The fused path computes what `negLogPosterior` defines (tested against it to 1e-12), without
+  // a graph. One gradient buffer serves every evaluation: L-BFGS copies what it keeps.
+  const fused = new FusedMlp(net, train.rows);
+  const terms = { task, alpha: alphaPerParameter(net, alpha), logNoiseVariance: logNoise };
+  const gradient = new Float64Array(net.parameterCount);
+  const objective = (z: Float64Array): { value: number; gradient: Float64Array } => ({ value: fused.negLogPosterior(z, train, terms, gradient), gradient });
   const maxIterations = options.maxIterations ?? 5000;
   const result = minimizeLbfgs(objective, net.params, {
     gradientTolerance: options.gradientTolerance ?? 1e-6,
@@ -95,7 +99,7 @@ export function fitMap(net: MLP, train: Batch, task: Task, options: MapOptions =
   return {
     objective: result.value,
     noiseVariance,
-    residualVariance: task === 'regression' ? noiseVarianceOf(forwardValues(net, train), train.y) : Number.NaN,
+    residualVariance: task === 'regression' ? noiseVarianceOf(fused.predict(net.params, train), train.y) : Number.NaN,
     alpha,
     gradientNorm: result.gradientNorm,
     converged: result.converged,
@@ -104,9 +108,9 @@ export function fitMap(net: MLP, train: Batch, task: Task, options: MapOptions =
   };
 }
 
-/** The network's outputs on a batch, without recording a graph. */
+/** The network's outputs on a batch (a copy), by the fused forward pass. */
 export function forwardValues(net: MLP, batch: Batch): Float64Array {
-  return forward(net, new Tensor(net.params), batch.x).data;
+  return new FusedMlp(net, batch.rows).predict(net.params, batch).slice();
 }
 
 /** Options of {@link trainEpochs}. */
@@ -152,26 +156,27 @@ export function trainEpochs(net: MLP, train: Batch, task: Task, options: EpochOp
   let best = { value: Infinity, epoch: -1, params: net.params.slice() };
   let stoppedEarly = false;
   const batchSize = Math.max(1, Math.min(options.batchSize, train.rows));
+  const fused = new FusedMlp(net, Math.max(batchSize, options.validation?.rows ?? 0));
+  const gradient = new Float64Array(net.parameterCount);
+  const alphas = alphaPerParameter(net, options.alpha);
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     const order = options.rng.permutation(train.rows);
     const rate = options.schedule(epoch);
     let total = 0;
     for (let start = 0; start < train.rows; start += batchSize) {
       const rows = order.subarray(start, Math.min(train.rows, start + batchSize));
-      const batch = rows.length === train.rows ? train : batchRows(train, rows);
-      const { value, grad } = valueAndGrad((w: Tensor) => negLogPosterior(net, batch, task, options.alpha, w, logNoise, train.rows / rows.length))(
-        new Tensor(net.params),
-      );
-      const v = value.item();
+      const v = fused.negLogPosterior(net.params, train, {
+        task, alpha: alphas, logNoiseVariance: logNoise, dataScale: train.rows / rows.length, ...(rows.length === train.rows ? {} : { rows }),
+      }, gradient);
       if (!Number.isFinite(v)) throw new Error(`training diverged at epoch ${epoch + 1}: the loss is ${v} (try a smaller learning rate)`);
       total += (v * rows.length) / train.rows;
-      optimizer.step(net.params, grad.data, net.mask, rate);
+      optimizer.step(net.params, gradient, net.mask, rate);
     }
     history.push(total);
     options.onEpoch?.(epoch + 1, options.epochs, total);
     if (options.validation !== undefined) {
       const validation = options.validation;
-      const nll = negLogLikelihood(task, forward(net, new Tensor(net.params), validation.x), validation, logNoise).item();
+      const nll = fused.negLogLikelihood(net.params, validation, task, logNoise);
       validationHistory.push(nll);
       if (nll < best.value) best = { value: nll, epoch, params: net.params.slice() };
       else if (epoch - best.epoch >= (options.patience ?? 20)) {
@@ -198,8 +203,9 @@ export function trainEpochs(net: MLP, train: Batch, task: Task, options: EpochOp
  */
 export function posteriorGradientNorm(net: MLP, batch: Batch, task: Task, alpha: PriorPrecision, noiseVariance = 1): number {
   const logNoise = task === 'regression' ? Math.log(noiseVariance) : 0;
-  const { grad } = valueAndGrad((w: Tensor) => negLogPosterior(net, batch, task, alpha, w, logNoise))(new Tensor(net.params));
+  const gradient = new Float64Array(net.parameterCount);
+  new FusedMlp(net, batch.rows).negLogPosterior(net.params, batch, { task, alpha: alphaPerParameter(net, alpha), logNoiseVariance: logNoise }, gradient);
   let norm = 0;
-  for (let j = 0; j < grad.size; j++) if (net.mask[j] !== 0) norm = Math.max(norm, Math.abs(grad.data[j]!));
+  for (let j = 0; j < gradient.length; j++) if (net.mask[j] !== 0) norm = Math.max(norm, Math.abs(gradient[j]!));
   return norm;
 }

@@ -5,7 +5,7 @@
  * numbers.
  */
 import { loadDataset, type Dataset, type LoadOptions, type Task } from '../data/index.js';
-import { trainOnDataset, type TrainOptions, type TrainResult } from '../nn/fit.js';
+import { evaluate, trainOnDataset, type TrainOptions, type TrainResult } from '../nn/fit.js';
 import { frequencyRanking, type Metrics } from '../nn/metrics.js';
 import { belsleyIllustration } from '../pruning/belsley-illustration.js';
 import { belsleyDiagnostics, belsleyPrune, covarianceOfSamples } from '../pruning/belsley.js';
@@ -66,6 +66,11 @@ export interface ExperimentSettings {
   readonly posteriorEpochs: number;
   /** Epochs of the full structure's variational fits (default: the fit's own). */
   readonly variationalEpochs?: number;
+  /**
+   * The weights every method prunes: `map`, the MAP fit ŵ (default, docs/methods.md §2), or
+   * `posterior`, the variational posterior mean μ (as the independent reference study did).
+   */
+  readonly weights?: 'map' | 'posterior';
   /** Training options passed through (prior criterion and scope). */
   readonly alpha?: TrainOptions['alpha'];
   readonly prior?: TrainOptions['prior'];
@@ -185,7 +190,8 @@ export function runCell(cell: CellSpec, trained?: TrainResult): CellResult {
   const variant = EXPERIMENT_METHODS[cell.method];
   if (variant === undefined) throw new Error(`experiment: "${cell.method}" is not a method`);
   const result = trained ?? trainForCell(settings, seed);
-  const { model, data, prior, variational } = result;
+  const { data, prior, variational } = result;
+  const model = settings.weights === 'posterior' ? withPosteriorMean(result) : result.model;
   const n = model.network.parameterCount;
   if (DENSE_METHODS.has(variant.method) && n > DENSE_ACTIVE_LIMIT) {
     throw new Error(`experiment: ${cell.method} needs dense ${n}×${n} matrices; the limit is ${DENSE_ACTIVE_LIMIT} parameters — leave it out (--methods)`);
@@ -231,7 +237,7 @@ export function runCell(cell: CellSpec, trained?: TrainResult): CellResult {
     ...(tuned !== null ? { fineTunedNoise: noiseOf(tuned, 'outputNoiseFineTuned') } : {}),
     ...(asPruned.steps[0]!.elbo !== undefined ? { elbo: asPruned.steps.map((s) => s.elbo!.value) } : {}),
     active: asPruned.steps.map((s) => s.active),
-    full: metric(result.test),
+    full: metric(settings.weights === 'posterior' ? evaluate(model, data.test, preference) : result.test),
     trivial: trivialQuality(result),
     prior: { criterion: prior.criterion, alpha: prior.alpha, noiseVariance: prior.noiseVariance },
     parameters: n,
@@ -239,6 +245,15 @@ export function runCell(cell: CellSpec, trained?: TrainResult): CellResult {
     task,
     seconds: (performance.now() - start) / 1000,
   };
+}
+
+/** The model with the variational posterior mean as its weights (pruned entries stay 0). */
+function withPosteriorMean(trained: TrainResult): TrainResult['model'] {
+  if (trained.variational === null) throw new Error('experiment: --weights posterior needs the variational posterior');
+  const network = trained.model.network.clone();
+  network.params.set(trained.variational.posterior.mean);
+  network.applyMask();
+  return { ...trained.model, network };
 }
 
 /** Test quality of the trivial predictor: the training majority class, or the training mean. */
@@ -334,6 +349,7 @@ export function collectResults(
     seedList: [...seeds],
     levels: [...settings.levels],
     fineTuneEpochs: settings.fineTuneEpochs,
+    weights: settings.weights ?? 'map',
     methods: summaries,
     full: { mean: fullValues.reduce((a, b) => a + b, 0) / fullValues.length, std: standardDeviation(fullValues), perSeed: fullValues },
     trivial: perSeed.reduce((a, c) => a + c.trivial, 0) / perSeed.length,

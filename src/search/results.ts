@@ -132,6 +132,8 @@ export interface ExperimentResults {
   readonly levels: number[];
   /** Fine-tuning epochs after each step (0: none, and no `fineTuned` arrays). */
   readonly fineTuneEpochs: number;
+  /** The weights every method pruned: the MAP fit ŵ, or the variational posterior mean. */
+  readonly weights: 'map' | 'posterior';
   readonly methods: Record<string, MethodSummary>;
   /** Test quality of the unpruned model, over seeds. */
   readonly full: { readonly mean: number; readonly std: number; readonly perSeed: number[] };

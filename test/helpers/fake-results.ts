@@ -160,6 +160,7 @@ export function fakeResults(options: FakeOptions = {}): ExperimentResults {
     seedList: Array.from({ length: seeds }, (_, i) => i + 1),
     levels,
     fineTuneEpochs,
+    weights: 'map',
     methods: methodsOut,
     full: { mean: fullPerSeed.reduce((a, b) => a + b, 0) / seeds, std: seeds < 2 ? 0 : Math.sqrt(fullPerSeed.reduce((s, v, _, a) => s + (v - a.reduce((x, y) => x + y, 0) / seeds) ** 2, 0) / (seeds - 1)), perSeed: fullPerSeed },
     trivial,
