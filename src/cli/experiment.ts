@@ -8,7 +8,7 @@
  * in-process run, `--plan` + `prunus cell` on a batch engine + `--collect`, and an interrupted
  * run continued with `--resume` all give the same `results.json`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -213,10 +213,18 @@ export function cellName(cell: { method: string; seed: number }): string {
   return `${cell.method}-seed${cell.seed}`;
 }
 
-/** The output folder: created if missing; refused when it holds results, unless --force or --resume. */
+/**
+ * The output folder: created if missing; refused when it holds an experiment, unless --resume
+ * (keep its cells) or --force (start over: its plan, cells and results are removed first, so no
+ * stale cell can be collected later).
+ */
 function prepareFolder(dir: string, force: boolean, resume: boolean): void {
   if (existsSync(join(dir, 'results.json')) || existsSync(join(dir, 'plan.json'))) {
     if (!force && !resume) throw new UserError(`--out: ${dir} already holds an experiment (--resume to continue it, --force to start over)`);
+    if (force && !resume) {
+      rmSync(join(dir, 'cells'), { recursive: true, force: true });
+      for (const file of ['plan.json', 'results.json', 'timing.json']) rmSync(join(dir, file), { force: true });
+    }
   }
   mkdirSync(join(dir, 'cells'), { recursive: true });
 }
