@@ -77,6 +77,9 @@ export function prepareData(dataset: Dataset, settings: SplitSettings = {}): Pre
   };
 }
 
+/** L-BFGS iterations of the fit a prior criterion starts from (it refits at the values it chooses). */
+const START_ITERATIONS = 300;
+
 /** Options of {@link trainOnDataset}. */
 export interface TrainOptions {
   /** Hidden layer widths (default [16]). */
@@ -180,7 +183,13 @@ export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): Tr
   // The first fit: at the fixed prior, or at α = 1, s² = 1 where a criterion starts from.
   const fixedAlpha = typeof criterion === 'number' ? criterion : 1;
   const fixedNoise = typeof criterion === 'number' ? (options.noiseVariance ?? 1) : 1;
-  let map = fitMap(network, data.train, task, { ...mapOptions, alpha: fixedAlpha, noiseVariance: fixedNoise, warmupEpochs: options.epochs ?? 0 });
+  // Before a criterion this fit is only where the criterion starts (it refits ŵ at the values it
+  // chooses), so it need not converge: a few hundred iterations put the weights in a sensible
+  // basin, where a large data set's full convergence at α = 1 could take minutes.
+  let map = fitMap(network, data.train, task, {
+    ...mapOptions, alpha: fixedAlpha, noiseVariance: fixedNoise, warmupEpochs: options.epochs ?? 0,
+    ...(typeof criterion === 'number' ? {} : { maxIterations: START_ITERATIONS }),
+  });
   let prior: PriorChoice = {
     criterion: 'fixed',
     requested: 'fixed',
