@@ -196,7 +196,10 @@ export function isMissing(cell: string): boolean {
 }
 
 // Plain decimal notation only: Number() alone would also accept '0x1A', '' and 'Infinity'.
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Each position has one way to match (`\d+(?:\.\d*)?`, not `\d+\.?\d*`, whose two digit runs
+// can split a long number in n ways): a 100 000-digit cell ending in a letter is refused in
+// linear time instead of the quadratic backtracking that made such a file hang.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The finite number a cell spells in decimal notation (surrounding spaces allowed), else `undefined`. */
 export function parseNumber(cell: string): number | undefined {
