@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DataError, where } from './errors.js';
+import { decodeUtf8 } from './files.js';
 
 /** A CSV file as string cells; every row has as many cells as the header. */
 export interface CsvTable {
@@ -103,17 +104,26 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
 
 /**
  * Reads and parses a CSV file (UTF-8).
- * @throws {DataError} when the file cannot be read, or as {@link parseCsv}.
+ * @throws {DataError} when the file cannot be read, when it is not UTF-8 (naming the line and
+ *   the first bad byte), or as {@link parseCsv}.
  */
 export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new DataError(`cannot read ${path}: ${reason}`);
   }
-  return parseCsv(text, { source: options.source ?? path });
+  const source = options.source ?? path;
+  // Strictly: a lenient decoder would turn each bad byte into U+FFFD without a word, so two
+  // Latin-1 labels (café, cafè) would silently become one class.
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) {
+    const { line, byte, offset } = decoded.problem;
+    throw new DataError(`${where(source, line)}: not UTF-8 text (byte ${byte} at offset ${offset}); save the file as UTF-8`);
+  }
+  return parseCsv(decoded.text, { source });
 }
 
 /**
