@@ -158,7 +158,7 @@ function checkHeader(cells: string[], source: string | undefined): string[] {
   const seen = new Set<string>();
   header.forEach((name, k) => {
     if (name === '') throw new DataError(`${where(source, 1)}: column ${k + 1} of the header has no name`);
-    if (seen.has(name)) throw new DataError(`${where(source, 1)}: column name "${name}" appears twice in the header`);
+    if (seen.has(name)) throw new DataError(`${where(source, 1)}: column name ${columnName(name)} appears twice in the header`);
     seen.add(name);
   });
   return header;
@@ -220,6 +220,23 @@ export function parseNumber(cell: string): number | undefined {
 }
 
 /**
+ * Why a cell that is not a missing value is not a number, for messages: `"abc" is not a number`,
+ * or `"1e400" is too large ...` for decimal notation beyond the Float64 range (it would read as
+ * Infinity).
+ */
+export function notANumber(cell: string): string {
+  const t = cell.trim();
+  return DECIMAL.test(t)
+    ? `${JSON.stringify(t)} is too large for a double (beyond ±${Number.MAX_VALUE.toPrecision(3)})`
+    : `${JSON.stringify(t)} is not a number`;
+}
+
+/** A column name in a message, quoted and escaped (a name may hold a quote or a line break). */
+export function columnName(name: string): string {
+  return JSON.stringify(name);
+}
+
+/**
  * Splits a parsed table into numeric features and a target column read as strings.
  *
  * @throws {DataError} for an unknown target (listing the columns), a cell that is not a finite
@@ -249,7 +266,7 @@ export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {
       }
       const cell = row[missingAt]!.trim();
       throw new DataError(
-        `${where(source, lines[r]!)}, column "${header[missingAt]}": missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
+        `${where(source, lines[r]!)}, column ${columnName(header[missingAt]!)}: missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
       );
     }
     let f = 0;
@@ -257,7 +274,7 @@ export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {
       if (k === targetColumn) continue;
       const v = parseNumber(row[k]!);
       if (v === undefined) {
-        throw new DataError(`${where(source, lines[r]!)}, column "${header[k]}": ${JSON.stringify(row[k]!.trim())} is not a number`);
+        throw new DataError(`${where(source, lines[r]!)}, column ${columnName(header[k]!)}: ${notANumber(row[k]!)}`);
       }
       x[n * m + f++] = v;
     }
@@ -288,7 +305,7 @@ function resolveTarget(header: string[], target: string | null | undefined, sour
   if (target === undefined) return header.length - 1;
   const k = header.indexOf(target.trim());
   if (k < 0) {
-    throw new DataError(`${source ?? 'CSV input'}: no column "${target}"; the columns are ${header.map((h) => `"${h}"`).join(', ')}`);
+    throw new DataError(`${source ?? 'CSV input'}: no column ${columnName(target)}; the columns are ${header.map(columnName).join(', ')}`);
   }
   return k;
 }

@@ -59,7 +59,7 @@ export function isBuiltinDataset(name: string): name is BuiltinDataset {
 export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Dataset {
   if (nameOrPath === 'synthetic') {
     if (options.target !== undefined && options.target !== 'y') {
-      throw new DataError(`synthetic: the only target is "y", not "${options.target}"`);
+      throw new DataError(`synthetic: the only target is "y", not ${JSON.stringify(options.target)}`);
     }
     if (options.task === 'classification') throw new DataError('synthetic: the synthetic set is a regression task');
     return generateSynthetic({
@@ -68,7 +68,7 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
     });
   }
   if (nameOrPath === 'friedman') {
-    if (options.target !== undefined && options.target !== 'y') throw new DataError(`friedman: the only target is "y", not "${options.target}"`);
+    if (options.target !== undefined && options.target !== 'y') throw new DataError(`friedman: the only target is "y", not ${JSON.stringify(options.target)}`);
     if (options.task === 'classification') throw new DataError('friedman: the friedman set is a regression task');
     return generateFriedman(options.seed !== undefined ? { seed: options.seed } : {});
   }
