@@ -29,6 +29,9 @@ export const MODEL_FORMAT = 'prunus-mlp';
 /** The one version of {@link MODEL_FORMAT} this module reads and writes. */
 export const MODEL_VERSION = 1;
 
+/** Deepest nesting of the free-form `training` metadata a model file may have (objects and arrays). */
+export const MAX_METADATA_DEPTH = 64;
+
 /** A model file that cannot be read or used; the message names the file and the JSON path. */
 export class ModelFileError extends Error {
   override name = 'ModelFileError';
@@ -388,8 +391,24 @@ class Reader {
       targetScaling,
       ...(noise !== undefined ? { noiseVariance: this.positive(noise, 'noiseVariance') } : {}),
       ...(posterior !== undefined ? { posterior } : {}),
-      ...(training !== undefined ? { training: this.object(training, 'training') } : {}),
+      ...(training !== undefined ? { training: this.metadata(training, 'training') } : {}),
     };
+  }
+
+  /**
+   * Free-form metadata: an object of any JSON, nested at most {@link MAX_METADATA_DEPTH} levels —
+   * it is written back with the model (prunus shrink, select), and writing is recursive: a file
+   * nested 100 000 levels deep was read, then failed with "Maximum call stack size exceeded".
+   */
+  private metadata(value: unknown, path: string): Record<string, unknown> {
+    const object = this.object(value, path);
+    // Depth first with an explicit stack, so that the check itself cannot overflow.
+    const stack: { node: unknown; depth: number }[] = [{ node: object, depth: 1 }];
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      if (top.depth > MAX_METADATA_DEPTH) this.fail(path, `is nested more than ${MAX_METADATA_DEPTH} levels deep (free-form metadata, but it is written back with the model)`);
+      if (top.node !== null && typeof top.node === 'object') for (const child of Object.values(top.node)) stack.push({ node: child, depth: top.depth + 1 });
+    }
+    return object;
   }
 
   private nonNegative(values: number[], path: string, columns?: number): number[] {

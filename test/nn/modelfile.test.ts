@@ -279,4 +279,14 @@ describe('regressions found by fuzzing', () => {
     writeFileSync(path, Buffer.from(JSON.stringify(tiny()).replace('"a"', '"café"'), 'latin1'));
     expect(() => readModelFile(path)).toThrow(`${path}: not UTF-8 text (byte 0xE9 at offset 71, line 1)`);
   });
+
+  it('refuses training metadata nested more than 64 levels (shrink failed writing it back: "Maximum call stack size exceeded")', () => {
+    const nested = (depth: number): unknown => (depth === 1 ? {} : { a: nested(depth - 1) });
+    const deep = JSON.stringify({ ...tiny(), training: 'DEEP' }).replace('"DEEP"', `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    expect(() => parseModelJson(deep, 'model.json')).toThrow('model.json: training is nested more than 64 levels deep (free-form metadata, but it is written back with the model)');
+    // 64 levels are read, and written back as they were.
+    const model = parseModelJson(JSON.stringify({ ...tiny(), training: nested(64) }), 'model.json');
+    expect(parseModelJson(formatModelFile(model), 'again.json').training).toEqual(nested(64));
+    expect(() => parseModelJson(JSON.stringify({ ...tiny(), training: nested(65) }), 'model.json')).toThrow('nested more than 64 levels');
+  });
 });
