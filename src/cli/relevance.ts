@@ -91,7 +91,12 @@ export const relevanceCommand: Command = {
     }
     const model = readModelFile(values.model);
     const recorded = trainingDataOf(model);
-    const seed = values.seed ?? (recorded !== null && recorded.dataset === values.dataset ? String(recorded.seed) : undefined);
+    let seed = values.seed;
+    if (seed === undefined && recorded !== null && recorded.dataset === values.dataset) {
+      // The model's own seed: one it records wrongly is the file's problem, not a --seed the user never gave.
+      if (recorded.seed > 2 ** 32 - 1) throw new UserError(`${values.model}: training.data.seed is ${recorded.seed}, not a seed (an integer from 0 to 2^32 − 1); give --seed`);
+      seed = String(recorded.seed);
+    }
     const flags = parseDataFlags({ ...values, seed, target: values.target ?? model.target, task: model.task });
     const { dataset } = loadData(flags);
     const selection = parseRows(values.rows);

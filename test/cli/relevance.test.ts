@@ -148,3 +148,14 @@ describe('prunus demo', () => {
     expect(json.illustration.kept).toContain('x');
   });
 });
+
+// Fixed example of a bug the fuzz suite (test/fuzz/modelfile.fuzz.test.ts) found.
+describe('prunus relevance: regressions found by fuzzing', () => {
+  it('a recorded seed that is no seed is named as the model file\'s (it was "--seed: 1e+300 is outside …", a flag not given)', async () => {
+    const model = readModelFile(wineModel);
+    const data = model.training!['data'] as Record<string, unknown>;
+    const path = join(folder, 'bad-seed.json');
+    writeModelFile(path, { ...model, training: { ...model.training, data: { ...data, seed: 1e300 } } });
+    await expectCliError(['relevance', '--model', path, '--dataset', 'wine', '--method', 'magnitude'], `${path}: training.data.seed is 1e+300, not a seed (an integer from 0 to 2^32 − 1); give --seed`);
+  });
+});
