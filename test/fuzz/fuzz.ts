@@ -110,7 +110,24 @@ export function expectCleanFailure(args: readonly string[], result: RunResult, i
   // that reaches one was not checked where the user's terms (file, line, column, flag) are known.
   const message = line.slice(line.indexOf(': ') + 2);
   expect(message, `an internal error reached the user: ${line}`).not.toMatch(/^[a-z]+[A-Z][A-Za-z]*: /);
+  expectNoEngineError(message);
   return line;
+}
+
+/**
+ * The JavaScript engine's own errors (a property of undefined read, a stack overflow, an
+ * impossible allocation): input that causes one was not checked, and the message names no
+ * problem the user can fix.
+ */
+const ENGINE_ERRORS = [
+  /Cannot read propert/, /Cannot set propert/, /is not a function/, /is not iterable/, /is not defined/, /Maximum call stack size exceeded/,
+  /Invalid (typed )?array length/, /Array buffer allocation failed/, /Cannot convert/, /Reduce of empty array/, /Invalid string length/,
+  /out of memory/i,
+];
+
+/** Fails when `message` is one of the engine's own errors ({@link ENGINE_ERRORS}). */
+export function expectNoEngineError(message: string): void {
+  for (const pattern of ENGINE_ERRORS) expect(message, `a JavaScript engine error reached the user: ${message}`).not.toMatch(pattern);
 }
 
 /** The one line of `text` (which must be exactly one line, with its final newline). */
