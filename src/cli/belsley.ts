@@ -3,7 +3,8 @@
  * matrix (INTERFACES.md), optionally pruning the columns until no dependency is left.
  */
 import { parseArgs } from 'node:util';
-import { readCsvFile, toFeatureTable } from '../data/csv.js';
+import { columnName, readCsvFile, toFeatureTable } from '../data/csv.js';
+import { DENSE_ACTIVE_LIMIT } from '../pruning/dense.js';
 import { belsleyIllustration, type NamedSamples } from '../pruning/belsley-illustration.js';
 import {
   belsleyDiagnostics,
@@ -47,6 +48,7 @@ export const belsleyCommand: Command = {
     const covariance = covarianceOfSamples(data.samples, data.rows, data.cols);
     const cols = data.cols;
     const names = data.names;
+    checkCovariance(covariance, cols, names, flags.source);
     const diagnostics = belsleyDiagnostics(covariance, cols, { scale: flags.scale });
     const pruning = flags.prune
       ? belsleyPrune(covariance, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
@@ -163,7 +165,27 @@ function progress(total: number): (step: BelsleyStep) => void {
 function readSamples(path: string): NamedSamples {
   // The data layer's errors already name file, line and column; they become one-line messages.
   const table = toFeatureTable(readCsvFile(path), { target: null });
+  // The covariance is cols × cols and every diagnosis an O(cols³) decomposition (each pruning
+  // round another): a wide file would exhaust memory or run for hours, so it gets the dense
+  // methods' limit.
+  if (table.m > DENSE_ACTIVE_LIMIT) {
+    throw new UserError(`${path}: ${table.m} columns need a ${table.m}×${table.m} covariance and O(n³) decompositions; the limit is ${DENSE_ACTIVE_LIMIT} columns`);
+  }
   return { samples: table.x, rows: table.n, cols: table.m, names: table.features };
+}
+
+/**
+ * Refuses a covariance that overflowed (values whose spread squared passes 1.8e308), naming
+ * the column, rather than letting the diagnostics fail on an infinite entry.
+ * @throws {UserError} naming the first column whose variance (or covariance) is not finite.
+ */
+function checkCovariance(covariance: Float64Array, cols: number, names: readonly string[], source: string): void {
+  const k = covariance.findIndex((v) => !Number.isFinite(v));
+  if (k < 0) return;
+  let j = 0;
+  while (j < cols && Number.isFinite(covariance[j * cols + j]!)) j++;
+  const which = j < cols ? `column ${columnName(names[j]!)}` : `columns ${columnName(names[Math.floor(k / cols)]!)} and ${columnName(names[k % cols]!)}`;
+  throw new UserError(`${source}, ${which}: the values are too large: their covariance overflows a double (beyond ±${Number.MAX_VALUE.toPrecision(3)}); rescale the columns`);
 }
 
 /** The diagnostics as JSON fields, per-column arrays keyed by `names`. */
