@@ -17,7 +17,7 @@ import { Random } from '../../src/random/random.js';
 import { runCli } from '../helpers/cli.js';
 import { csvStyle, generatedTable, lineBreaks, spelledNumber, writeCsv, type GeneratedTable } from './csv-model.js';
 import { CaseCounter, expectCleanFailure, NASTY_CELLS, params, scratchFolder, trickyString } from './fuzz.js';
-import { referenceMissing, referenceNumber, referenceParse } from './reference-csv.js';
+import { expectedTable, referenceMissing, referenceNumber, referenceParse, type Expected } from './reference-csv.js';
 
 const counter = new CaseCounter('csv reader');
 const folder = scratchFolder('csv');
@@ -25,53 +25,6 @@ afterAll(() => {
   counter.report();
   rmSync(folder, { recursive: true, force: true });
 });
-
-/** What reading a file must give: the table, or an error whose message holds every fragment. */
-type Expected =
-  | { readonly ok: true; readonly features: string[]; readonly target: string | null; readonly x: number[]; readonly labels: string[]; readonly lines: number[]; readonly dropped: number }
-  | { readonly ok: false; readonly fragments: string[] };
-
-/**
- * The reference outcome of `toFeatureTable(parseCsv(text))`: the rules applied to the reference
- * parse — the target column's cells as trimmed labels, every other cell a number; a row with a
- * missing value dropped (`dropMissing`) or the first such row an error; then the first cell that
- * is not a number.
- */
-function expectedTable(text: string, source: string, target: string | null | undefined, dropMissing: boolean): Expected {
-  const parsed = referenceParse(text);
-  if (!parsed.ok) {
-    return { ok: false, fragments: parsed.line === null ? [`${source}: the file is empty`] : [`${source} line ${parsed.line}`, parsed.problem] };
-  }
-  const { header, rows } = parsed;
-  const t = target === null ? -1 : target === undefined ? header.length - 1 : header.indexOf(target.trim());
-  if (target !== null && target !== undefined && t < 0) return { ok: false, fragments: [`${source}: no column ${JSON.stringify(target)}`] };
-  const x: number[] = [];
-  const labels: string[] = [];
-  const lines: number[] = [];
-  let dropped = 0;
-  for (const row of rows) {
-    const missing = row.cells.findIndex(referenceMissing);
-    if (missing >= 0) {
-      if (dropMissing) {
-        dropped++;
-        continue;
-      }
-      return { ok: false, fragments: [`${source} line ${row.line}, column ${JSON.stringify(header[missing])}: missing value`] };
-    }
-    for (let c = 0; c < header.length; c++) {
-      if (c === t) continue;
-      const number = referenceNumber(row.cells[c]!);
-      if (typeof number === 'string') {
-        return { ok: false, fragments: [`${source} line ${row.line}, column ${JSON.stringify(header[c])}: ${JSON.stringify(row.cells[c]!.trim())}`, number] };
-      }
-      x.push(number.value);
-    }
-    if (t >= 0) labels.push(row.cells[t]!.trim());
-    lines.push(row.line);
-  }
-  if (lines.length === 0) return { ok: false, fragments: [dropped > 0 ? `${source}: all ${dropped} rows have missing values` : `${source}: there are no data rows`] };
-  return { ok: true, features: header.filter((_, c) => c !== t), target: t >= 0 ? header[t]! : null, x, labels, lines, dropped };
-}
 
 /** Runs `read` and checks its outcome against `expected`: the same table, or a DataError saying every fragment in one line. */
 function expectOutcome(read: () => FeatureTable, expected: Expected): void {
