@@ -14,7 +14,7 @@ import { selectStructure } from '../search/select.js';
 import { checkOutputFile, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference } from './data-flags.js';
 import { createProgress } from './progress.js';
-import { parseHidden } from './train.js';
+import { checkNetworkSize, parseHidden } from './train.js';
 
 const usage = `Usage: prunus select --dataset D [--method M] [--criterion evidence|validation] [--structured]
                     [--out model.json] [--json]
@@ -101,7 +101,9 @@ export const selectCommand: Command = {
     const fineTuneEpochs = parseNumberFlag('fine-tune', values['fine-tune'], 0, { integer: true, min: 0, max: 100000 });
     const tolerance = values.tolerance === undefined ? undefined : parseNumberFlag('tolerance', values.tolerance, 0, { min: 0 });
 
+    const hidden = parseHidden(values.hidden);
     const loaded = loadData(data);
+    checkNetworkSize([loaded.dataset.m, ...hidden, loaded.dataset.classes?.length ?? 1]);
     reportInference('select', loaded, values.json);
     const progress = createProgress('prunus select', { quiet: values.quiet || values.json });
     let outcome;
@@ -115,7 +117,7 @@ export const selectCommand: Command = {
         minKept,
         fineTuneEpochs,
         ...(tolerance !== undefined ? { tolerance } : {}),
-        train: { hidden: parseHidden(values.hidden), activation: activation as Activation, seed: data.seed, testFraction: data.testFraction, alpha, prior },
+        train: { hidden, activation: activation as Activation, seed: data.seed, testFraction: data.testFraction, alpha, prior },
         onProgress: (phase, done, total) => progress.update(done, total, phase),
       });
     } finally {
