@@ -4,7 +4,6 @@
  */
 import { parseArgs } from 'node:util';
 import { columnName, readCsvFile, toFeatureTable } from '../data/csv.js';
-import { DENSE_ACTIVE_LIMIT } from '../pruning/dense.js';
 import { belsleyIllustration, type NamedSamples } from '../pruning/belsley-illustration.js';
 import {
   belsleyDiagnostics,
@@ -16,6 +15,13 @@ import {
 import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
 
 const EXAMPLES = ['illustration'] as const;
+
+/**
+ * Most columns a sample matrix may have: the dense relevance methods' limit (DENSE_ACTIVE_LIMIT
+ * in pruning/dense.ts, not imported: that module would load the training code this command
+ * does without). Each diagnosis is an O(n³) decomposition, minutes at 3000.
+ */
+const MAX_COLUMNS = 3000;
 
 const usage = `Usage: prunus belsley (--samples FILE.csv | --example illustration) [--prune] [--max-condition 1000] [--scale] [--json]
 
@@ -166,10 +172,9 @@ function readSamples(path: string): NamedSamples {
   // The data layer's errors already name file, line and column; they become one-line messages.
   const table = toFeatureTable(readCsvFile(path), { target: null });
   // The covariance is cols × cols and every diagnosis an O(cols³) decomposition (each pruning
-  // round another): a wide file would exhaust memory or run for hours, so it gets the dense
-  // methods' limit.
-  if (table.m > DENSE_ACTIVE_LIMIT) {
-    throw new UserError(`${path}: ${table.m} columns need a ${table.m}×${table.m} covariance and O(n³) decompositions; the limit is ${DENSE_ACTIVE_LIMIT} columns`);
+  // round another): a wide file would exhaust memory or run for hours.
+  if (table.m > MAX_COLUMNS) {
+    throw new UserError(`${path}: ${table.m} columns need a ${table.m}×${table.m} covariance and O(n³) decompositions; the limit is ${MAX_COLUMNS} columns`);
   }
   return { samples: table.x, rows: table.n, cols: table.m, names: table.features };
 }
