@@ -104,7 +104,6 @@ export const selectCommand: Command = {
     const hidden = parseHidden(values.hidden);
     const loaded = loadData(data);
     checkNetworkSize([loaded.dataset.m, ...hidden, loaded.dataset.classes?.length ?? 1]);
-    reportInference('select', loaded, values.json);
     const progress = createProgress('prunus select', { quiet: values.quiet || values.json });
     let outcome;
     try {
@@ -126,6 +125,8 @@ export const selectCommand: Command = {
     // Saved physically shrunk: hidden units and inputs with no active path are gone.
     const shrunk = shrinkModel(outcome.model);
     if (values.out !== undefined) writeFileAtomic(values.out, formatModelFile(shrunk.model));
+    // Said once there is a result, so that a failed search prints its one error line alone.
+    reportInference('select', loaded, values.json);
     const saved = { before: shrunk.before, after: shrunk.after, removedUnits: shrunk.removedUnits.map((u) => u.name), removedFeatures: shrunk.removedFeatures };
     if (values.json) {
       printJson({ ...outcome.result, model: saved, ...(values.out !== undefined ? { out: values.out } : {}) });

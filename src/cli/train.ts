@@ -86,7 +86,6 @@ export const trainCommand: Command = {
     const loaded = loadData(flags.data);
     const dataset = loaded.dataset;
     checkNetworkSize([dataset.m, ...flags.hidden, dataset.classes?.length ?? 1]);
-    reportInference('train', loaded, flags.json);
 
     const progress = createProgress('prunus train', { quiet: flags.quiet });
     let result: TrainResult;
@@ -110,6 +109,9 @@ export const trainCommand: Command = {
       progress.done();
     }
     writeFileAtomic(flags.out, formatModelFile(result.model));
+    // Said once the model is saved: a run that fails (a split with an empty side, a diverged fit)
+    // prints its one error line and nothing else.
+    reportInference('train', loaded, flags.json);
 
     const { map } = result;
     if (!map.converged) {

@@ -219,3 +219,14 @@ describe('prunus train: regressions found by fuzzing', () => {
     expect(existsSync(join(folder, 'h.json'))).toBe(false);
   });
 });
+
+describe('prunus train: one stderr line on failure (found by fuzzing)', () => {
+  it('the inferred task is said after the model is saved, so a split with an empty side prints its error alone', async () => {
+    const path = file('tiny-split.csv', 'a,y\n0,0\n1,1\n2,0\n3,1\n4,0\n5,1\n');
+    // expectCliError asks for exactly one stderr line: the note came first, then the error.
+    await expectCliError(['train', '--dataset', path, '--hidden', '2', '--alpha', '1', '--test-fraction', '0.99', '--out', join(folder, 'split.json')], 'leaves the training side empty');
+    const ok = await run(['train', '--dataset', path, '--hidden', '2', '--alpha', '1', '--quiet', '--out', join(folder, 'split.json')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('prunus train: task inferred: classification');
+  });
+});
