@@ -106,7 +106,7 @@ export function referenceParse(input: string): ReferenceParse {
   const header = first.cells.map((name) => name.trim());
   for (let k = 0; k < header.length; k++) {
     if (header[k] === '') return { ok: false, line: 1, problem: `column ${k + 1} of the header has no name` };
-    if (header.indexOf(header[k]!) < k) return { ok: false, line: 1, problem: `column name "${header[k]}" appears twice` };
+    if (header.indexOf(header[k]!) < k) return { ok: false, line: 1, problem: `column name ${JSON.stringify(header[k])} appears twice` };
   }
   const rows = records.slice(1);
   for (const row of rows) {
