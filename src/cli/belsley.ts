@@ -55,9 +55,10 @@ export const belsleyCommand: Command = {
     const cols = data.cols;
     const names = data.names;
     checkCovariance(covariance, cols, names, flags.source);
-    const diagnostics = belsleyDiagnostics(covariance, cols, { scale: flags.scale });
+    const analysed = flags.scale ? balancedForScaling(covariance, cols) : covariance;
+    const diagnostics = belsleyDiagnostics(analysed, cols, { scale: flags.scale });
     const pruning = flags.prune
-      ? belsleyPrune(covariance, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
+      ? belsleyPrune(analysed, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
       : undefined;
 
     if (flags.json) {
@@ -191,6 +192,22 @@ function checkCovariance(covariance: Float64Array, cols: number, names: readonly
   while (j < cols && Number.isFinite(covariance[j * cols + j]!)) j++;
   const which = j < cols ? `column ${columnName(names[j]!)}` : `columns ${columnName(names[Math.floor(k / cols)]!)} and ${columnName(names[k % cols]!)}`;
   throw new UserError(`${source}, ${which}: the values are too large: their covariance overflows a double (beyond ±${Number.MAX_VALUE.toPrecision(3)}); rescale the columns`);
+}
+
+/**
+ * For `--scale`: the covariance with row and column j multiplied by a power of two that brings
+ * its diagonal into [1, 4). The scaled analysis works on D^-1/2 M D^-1/2, which this leaves
+ * exactly as it is (powers of two, no rounding); without it the factor 1/√(M_ii M_jj) overflowed
+ * for variances near 1e-323 (values near 1e-162: "symmetricEigen: a has a non-finite entry") and
+ * kept only a few bits for variances near 1e308.
+ */
+function balancedForScaling(covariance: Float64Array, cols: number): Float64Array {
+  const factor = Float64Array.from({ length: cols }, (_, j) => {
+    const d = covariance[j * cols + j]!;
+    return d > 0 ? 2 ** -Math.floor(Math.log2(d) / 2) : 1;
+  });
+  // Left to right: |M_ij| ≤ √(M_ii M_jj), so no partial product overflows.
+  return covariance.map((v, k) => v * factor[Math.floor(k / cols)]! * factor[k % cols]!);
 }
 
 /** The diagnostics as JSON fields, per-column arrays keyed by `names`. */
