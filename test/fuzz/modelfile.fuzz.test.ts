@@ -182,12 +182,14 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 function applyMutation(root: any, m: Mutation): any {
   const paths = pathsOf(root);
   const path = paths[m.at % paths.length]!;
-  if (path.length === 0) return m.kind === 'set' ? m.value : root;
+  // A copy of the value: fast-check hands out the same constant objects to every case, and an
+  // edit inside one would otherwise change it for the cases after (even into a cycle).
+  if (path.length === 0) return m.kind === 'set' ? structuredClone(m.value) : root;
   const parent = path.slice(0, -1).reduce((node, key) => node[key], root);
   const key = path[path.length - 1]!;
   switch (m.kind) {
     case 'set':
-      parent[key] = m.value;
+      parent[key] = structuredClone(m.value);
       break;
     case 'copy':
       parent[key] = structuredClone(paths[m.from % paths.length]!.reduce((node: any, k) => node[k], root));
@@ -463,10 +465,49 @@ describe('fuzz: commands that read model files', () => {
     );
   });
 
-  it('predict, shrink and relevance on an edited model fail in one line, or predict as the file says', async () => {
-    const command = fc.constantFrom('predict' as const, 'shrink' as const, 'relevance' as const);
+  it('relevance of a model with weights up to ±1.8e308 gives a finite score to every active parameter (null only where pruned), or refuses in one line', async () => {
+    const extreme = fc.constantFrom(0, 1, -1, 0.5, 3, 1e100, 1e154, 1e200, -1e300, Number.MAX_VALUE);
+    const spec = fc.record({
+      task: fc.constantFrom('classification' as const, 'regression' as const),
+      activation: fc.constantFrom(...ACTIVATIONS),
+      params: fc.array(extreme, { minLength: 13, maxLength: 13 }),
+      pruned: fc.array(fc.boolean(), { minLength: 13, maxLength: 13 }),
+      method: fc.constantFrom('obd', 'obs', 'belsley', 'magnitude', 'random'),
+    });
     await fc.assert(
-      fc.asyncProperty(generatedModel, fc.array(mutation, { maxLength: 2 }), command, inputRows(4), async (model, mutations, which, rows) => {
+      fc.asyncProperty(spec, async (s) => {
+        counter.tick();
+        const sizes = s.task === 'regression' ? [2, 3, 1] : [2, 2, 2];
+        const count = s.task === 'regression' ? 13 : 12;
+        const mask = Float64Array.from(s.pruned.slice(0, count), (p) => (p ? 0 : 1));
+        const network = new MLP(sizes, [s.activation, 'identity'], Float64Array.from(s.params.slice(0, count)), mask);
+        const model: Model = {
+          network, task: s.task, features: ['a', 'b'], target: 'y', classes: s.task === 'classification' ? ['0', '1'] : null, inputScaling: null, targetScaling: null,
+        };
+        const path = join(folder, 'extreme-relevance.json');
+        writeFileSync(path, formatModelFile(model));
+        const data = join(folder, 'extreme-relevance.csv');
+        writeFileSync(data, 'a,b,y\n0.5,1,0\n-1,2,1\n2,-0.5,0\n1,1,1\n');
+        const args = ['relevance', '--model', path, '--dataset', data, '--method', s.method, '--rows', 'all', '--json', '--quiet'];
+        const result = await runCli(args);
+        if (result.code !== 0) {
+          expectCleanFailure(args, result);
+          return;
+        }
+        const out = JSON.parse(result.stdout) as { scores: (number | null)[] };
+        // An Infinity or NaN score would print as null: indistinguishable from a pruned parameter.
+        expect(out.scores.map((v) => v === null)).toEqual(Array.from(network.mask, (m) => m === 0));
+      }),
+      params(0x30d9, 150),
+    );
+  });
+
+  it('predict, shrink and relevance (magnitude, obd, obs, belsley, random) on an edited model fail in one line, or give what the file says', async () => {
+    const command = fc.constantFrom('predict' as const, 'shrink' as const, 'relevance' as const);
+    // Relevance methods that are quick on a small model (variational would fit a posterior).
+    const method = fc.constantFrom('magnitude', 'magnitude', 'obd', 'obs', 'belsley', 'random');
+    await fc.assert(
+      fc.asyncProperty(generatedModel, fc.array(mutation, { maxLength: 2 }), command, inputRows(4), method, async (model, mutations, which, rows, scoring) => {
         counter.tick();
         const json = mutations.reduce(applyMutation, JSON.parse(formatModelFile(model)));
         const text = textOf(json);
@@ -482,7 +523,7 @@ describe('fuzz: commands that read model files', () => {
         const args =
           which === 'predict' ? ['predict', '--model', path, '--dataset', data, '--json', '--quiet']
           : which === 'shrink' ? ['shrink', '--model', path, '--out', out, '--force', '--json']
-          : ['relevance', '--model', path, '--dataset', data, '--method', 'magnitude', '--rows', 'all', '--json', '--quiet'];
+          : ['relevance', '--model', path, '--dataset', data, '--method', scoring, '--rows', 'all', '--json', '--quiet'];
         const result = await runCli(args);
         if (result.code !== 0) {
           const line = expectCleanFailure(args, result, [text]);
@@ -509,9 +550,12 @@ describe('fuzz: commands that read model files', () => {
           const scale = referencePredict(JSON.parse(text.replace(/^\uFEFF/, '')), inputs).scale;
           if (scale < 1e300) after.forEach((v, k) => expect(Math.abs(v - before[k]!)).toBeLessThanOrEqual(1e-12 * scale));
         } else {
-          const out = JSON.parse(result.stdout) as { scores: (number | null)[] };
-          // magnitude: |w| for an active parameter, null for a pruned one.
-          expect(out.scores).toEqual(Array.from(read.network.params, (w, j) => (read.network.mask[j] === 0 ? null : Math.abs(w))));
+          const out = JSON.parse(result.stdout) as { scores: (number | null)[]; order: number[] };
+          // A finite score for every active parameter, null for exactly the pruned ones (docs/cli.md).
+          expect(out.scores.map((v) => v === null)).toEqual(Array.from(read.network.mask, (m) => m === 0));
+          expect(out.order.slice().sort((a, b) => a - b)).toEqual(Array.from(read.network.activeIndices()));
+          // magnitude: |w| exactly.
+          if (scoring === 'magnitude') expect(out.scores).toEqual(Array.from(read.network.params, (w, j) => (read.network.mask[j] === 0 ? null : Math.abs(w))));
         }
       }),
       params(0x30d6, 200),
