@@ -13,7 +13,7 @@
  * Each file prints `fuzz: NAME — N cases` when it is done, and the file that finishes last
  * prints the total over the four input paths.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -69,7 +69,8 @@ const FILES = ['csv reader', 'model file reader', 'belsley --samples', 'command-
  */
 function recordForTotal(name: string, count: number): void {
   const runner = isMainThread ? process.ppid : process.pid;
-  const folder = join(tmpdir(), `prunus-fuzz-counts-${runner}`);
+  const folder = join(tmpdir(), `${COUNTS_PREFIX}${runner}`);
+  removeStaleTallies();
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, `${FILES.indexOf(name)}.count`), String(count));
   const done = readdirSync(folder).filter((f) => f.endsWith('.count'));
@@ -77,6 +78,21 @@ function recordForTotal(name: string, count: number): void {
   const total = done.reduce((sum, f) => sum + Number(readFileSync(join(folder, f), 'utf8')), 0);
   rmSync(folder, { recursive: true, force: true });
   process.stdout.write(`fuzz: total — ${total} cases over ${FILES.length} input paths\n`);
+}
+
+const COUNTS_PREFIX = 'prunus-fuzz-counts-';
+
+/** Removes the tallies of earlier runs that ran only some of the files (older than an hour). */
+function removeStaleTallies(): void {
+  for (const entry of readdirSync(tmpdir())) {
+    if (!entry.startsWith(COUNTS_PREFIX)) continue;
+    const path = join(tmpdir(), entry);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another worker removed it first.
+    }
+  }
 }
 
 /** fast-check parameters of a property: its fixed seed and its (scaled) number of runs. */
