@@ -39,6 +39,7 @@ export const predictCommand: Command = {
     const model = readModelFile(flags.model);
     const data = readForModel(model, flags);
     const outputs = predictInChunks(model, data.x, data.n, flags.quiet);
+    checkFinite(model, data, outputs);
     const truth = data.labels === null ? null : truthOf(model, data);
     const metrics = truth === null ? null : computeMetrics(model.task, outputs, truth);
     const classes = model.classes;
@@ -189,7 +190,7 @@ function missingColumns(source: string, missing: string[], model: Model): string
 /** Class indices (into the model's classes) or raw target values, from the target cells. */
 function truthOf(model: Model, data: PredictData): Float64Array {
   const labels = data.labels!;
-  const at = (i: number): string => (data.lines === null ? `${data.source} row ${i + 1}` : `${data.source} line ${data.lines[i]}`);
+  const at = (i: number): string => rowPlace(data, i);
   if (model.classes === null) {
     return Float64Array.from(labels, (cell, i) => {
       const v = parseNumber(cell);
@@ -206,6 +207,24 @@ function truthOf(model: Model, data: PredictData): Float64Array {
     if (k < 0) throw new UserError(`${at(i)}, column "${model.target}": class ${JSON.stringify(cell)} is not one the model knows (${classes.join(', ')})`);
     return k;
   });
+}
+
+/** `data.csv line 12`, or `synthetic row 3` for generated data: where a row came from. */
+function rowPlace(data: PredictData, i: number): string {
+  return data.lines === null ? `${data.source} row ${i + 1}` : `${data.source} line ${data.lines[i]}`;
+}
+
+/**
+ * Refuses a prediction that is not a finite number, naming its row: a valid model whose weights
+ * or scaling are huge can overflow on some inputs, and JSON would print the NaN or Infinity as
+ * null — a number silently lost.
+ * @throws {UserError} naming the first such row.
+ */
+function checkFinite(model: Model, data: PredictData, outputs: Float64Array): void {
+  const k = outputs.findIndex((v) => !Number.isFinite(v));
+  if (k < 0) return;
+  const row = Math.floor(k / (model.classes?.length ?? 1));
+  throw new UserError(`${rowPlace(data, row)}: the model's prediction is not a finite number (its weights or scaling overflow on this row)`);
 }
 
 /** `predictRaw` over chunks of rows, so a large data set shows progress. */

@@ -91,7 +91,12 @@ export const relevanceCommand: Command = {
     }
     const model = readModelFile(values.model);
     const recorded = trainingDataOf(model);
-    const seed = values.seed ?? (recorded !== null && recorded.dataset === values.dataset ? String(recorded.seed) : undefined);
+    let seed = values.seed;
+    if (seed === undefined && recorded !== null && recorded.dataset === values.dataset) {
+      // The model's own seed: one it records wrongly is the file's problem, not a --seed the user never gave.
+      if (recorded.seed > 2 ** 32 - 1) throw new UserError(`${values.model}: training.data.seed is ${recorded.seed}, not a seed (an integer from 0 to 2^32 − 1); give --seed`);
+      seed = String(recorded.seed);
+    }
     const flags = parseDataFlags({ ...values, seed, target: values.target ?? model.target, task: model.task });
     const { dataset } = loadData(flags);
     const selection = parseRows(values.rows);
@@ -104,6 +109,12 @@ export const relevanceCommand: Command = {
     const top = parseNumberFlag('top', values.top, 10, { min: 1, integer: true });
     const progress = createProgress('prunus relevance', { quiet: values.quiet || values.json });
     const rng = new Random(flags.seed);
+    // First the gradient: where the model's outputs or gradients on these rows overflow (weights
+    // near the double range) no score means anything, and JSON would print the norm as null.
+    const gradientNorm = posteriorGradientNorm(model.network, batch, model.task, alpha, noiseVariance);
+    if (!Number.isFinite(gradientNorm)) {
+      throw new UserError(`${values.model}: the model's gradient on these rows is not a finite number (its weights are too large to score)`);
+    }
     let posterior = model.posterior;
     let posteriorNote: string | null = null;
     try {
@@ -119,13 +130,32 @@ export const relevanceCommand: Command = {
     } finally {
       progress.done();
     }
+    const tooLarge = (name: string): UserError =>
+      new UserError(`${values.model}: the ${method} score of ${name} is not a finite number (the model's weights are too large for ${method})`);
+    let result: RelevanceResult;
+    try {
+      result = scoreRelevance(
+        method,
+        { network: model.network, task: model.task, batch, alpha, noiseVariance, rng, ...(posterior ? { posterior } : {}) },
+        options,
+      );
+    } catch (err) {
+      // Huge weights overflow inside a method (w², JᵀJ beyond 1.8e308), and its own checks or the
+      // linear algebra's refuse the NaN or infinite entry in their terms ("obd: the score of
+      // parameter W1[1,0] is NaN", "cholesky: a has a non-finite entry"): said in the user's.
+      const message = err instanceof Error ? err.message : '';
+      const nan = / the score of parameter (\S+) is NaN$/.exec(message);
+      if (nan !== null) throw tooLarge(nan[1]!);
+      if (/\bNaN\b|non-finite|Infinity/.test(message)) {
+        throw new UserError(`${values.model}: ${method} cannot score this model: its curvature overflows a double (the model's weights are too large for ${method})`);
+      }
+      throw err;
+    }
+    // An active parameter's score that overflowed would print as null, which means pruned.
+    const overflowed = Array.from(model.network.activeIndices()).find((j) => !Number.isFinite(result.scores[j]!));
+    if (overflowed !== undefined) throw tooLarge(model.network.parameterName(overflowed));
+    // Said once there is a result, so that a failed run prints its one error line alone.
     if (posteriorNote !== null && !values.json) process.stderr.write(`note: ${posteriorNote}\n`);
-    const result = scoreRelevance(
-      method,
-      { network: model.network, task: model.task, batch, alpha, noiseVariance, rng, ...(posterior ? { posterior } : {}) },
-      options,
-    );
-    const gradientNorm = posteriorGradientNorm(model.network, batch, model.task, alpha, noiseVariance);
     const groups = values.structured ? groupScores(model.network, result) : null;
     const scored = { selection: rows.selection, count: batch.rows, gradientNorm, alpha, noiseVariance };
     if (values.json) {

@@ -14,7 +14,7 @@ import { selectStructure } from '../search/select.js';
 import { checkOutputFile, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference } from './data-flags.js';
 import { createProgress } from './progress.js';
-import { parseHidden } from './train.js';
+import { checkNetworkSize, parseHidden } from './train.js';
 
 const usage = `Usage: prunus select --dataset D [--method M] [--criterion evidence|validation] [--structured]
                     [--out model.json] [--json]
@@ -101,8 +101,9 @@ export const selectCommand: Command = {
     const fineTuneEpochs = parseNumberFlag('fine-tune', values['fine-tune'], 0, { integer: true, min: 0, max: 100000 });
     const tolerance = values.tolerance === undefined ? undefined : parseNumberFlag('tolerance', values.tolerance, 0, { min: 0 });
 
+    const hidden = parseHidden(values.hidden);
     const loaded = loadData(data);
-    reportInference('select', loaded, values.json);
+    checkNetworkSize([loaded.dataset.m, ...hidden, loaded.dataset.classes?.length ?? 1]);
     const progress = createProgress('prunus select', { quiet: values.quiet || values.json });
     let outcome;
     try {
@@ -115,7 +116,7 @@ export const selectCommand: Command = {
         minKept,
         fineTuneEpochs,
         ...(tolerance !== undefined ? { tolerance } : {}),
-        train: { hidden: parseHidden(values.hidden), activation: activation as Activation, seed: data.seed, testFraction: data.testFraction, alpha, prior },
+        train: { hidden, activation: activation as Activation, seed: data.seed, testFraction: data.testFraction, alpha, prior },
         onProgress: (phase, done, total) => progress.update(done, total, phase),
       });
     } finally {
@@ -124,6 +125,8 @@ export const selectCommand: Command = {
     // Saved physically shrunk: hidden units and inputs with no active path are gone.
     const shrunk = shrinkModel(outcome.model);
     if (values.out !== undefined) writeFileAtomic(values.out, formatModelFile(shrunk.model));
+    // Said once there is a result, so that a failed search prints its one error line alone.
+    reportInference('select', loaded, values.json);
     const saved = { before: shrunk.before, after: shrunk.after, removedUnits: shrunk.removedUnits.map((u) => u.name), removedFeatures: shrunk.removedFeatures };
     if (values.json) {
       printJson({ ...outcome.result, model: saved, ...(values.out !== undefined ? { out: values.out } : {}) });

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DataError, where } from './errors.js';
+import { decodeUtf8 } from './files.js';
 
 /** A CSV file as string cells; every row has as many cells as the header. */
 export interface CsvTable {
@@ -103,17 +104,26 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
 
 /**
  * Reads and parses a CSV file (UTF-8).
- * @throws {DataError} when the file cannot be read, or as {@link parseCsv}.
+ * @throws {DataError} when the file cannot be read, when it is not UTF-8 (naming the line and
+ *   the first bad byte), or as {@link parseCsv}.
  */
 export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new DataError(`cannot read ${path}: ${reason}`);
   }
-  return parseCsv(text, { source: options.source ?? path });
+  const source = options.source ?? path;
+  // Strictly: a lenient decoder would turn each bad byte into U+FFFD without a word, so two
+  // Latin-1 labels (café, cafè) would silently become one class.
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) {
+    const { line, byte, offset } = decoded.problem;
+    throw new DataError(`${where(source, line)}: not UTF-8 text (byte ${byte} at offset ${offset}); save the file as UTF-8`);
+  }
+  return parseCsv(decoded.text, { source });
 }
 
 /**
@@ -148,7 +158,7 @@ function checkHeader(cells: string[], source: string | undefined): string[] {
   const seen = new Set<string>();
   header.forEach((name, k) => {
     if (name === '') throw new DataError(`${where(source, 1)}: column ${k + 1} of the header has no name`);
-    if (seen.has(name)) throw new DataError(`${where(source, 1)}: column name "${name}" appears twice in the header`);
+    if (seen.has(name)) throw new DataError(`${where(source, 1)}: column name ${columnName(name)} appears twice in the header`);
     seen.add(name);
   });
   return header;
@@ -196,7 +206,10 @@ export function isMissing(cell: string): boolean {
 }
 
 // Plain decimal notation only: Number() alone would also accept '0x1A', '' and 'Infinity'.
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Each position has one way to match (`\d+(?:\.\d*)?`, not `\d+\.?\d*`, whose two digit runs
+// can split a long number in n ways): a 100 000-digit cell ending in a letter is refused in
+// linear time instead of the quadratic backtracking that made such a file hang.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The finite number a cell spells in decimal notation (surrounding spaces allowed), else `undefined`. */
 export function parseNumber(cell: string): number | undefined {
@@ -204,6 +217,23 @@ export function parseNumber(cell: string): number | undefined {
   if (!DECIMAL.test(t)) return undefined;
   const v = Number(t);
   return Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Why a cell that is not a missing value is not a number, for messages: `"abc" is not a number`,
+ * or `"1e400" is too large ...` for decimal notation beyond the Float64 range (it would read as
+ * Infinity).
+ */
+export function notANumber(cell: string): string {
+  const t = cell.trim();
+  return DECIMAL.test(t)
+    ? `${JSON.stringify(t)} is too large for a double (beyond ±${Number.MAX_VALUE.toPrecision(3)})`
+    : `${JSON.stringify(t)} is not a number`;
+}
+
+/** A column name in a message, quoted and escaped (a name may hold a quote or a line break). */
+export function columnName(name: string): string {
+  return JSON.stringify(name);
 }
 
 /**
@@ -236,7 +266,7 @@ export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {
       }
       const cell = row[missingAt]!.trim();
       throw new DataError(
-        `${where(source, lines[r]!)}, column "${header[missingAt]}": missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
+        `${where(source, lines[r]!)}, column ${columnName(header[missingAt]!)}: missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
       );
     }
     let f = 0;
@@ -244,7 +274,7 @@ export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {
       if (k === targetColumn) continue;
       const v = parseNumber(row[k]!);
       if (v === undefined) {
-        throw new DataError(`${where(source, lines[r]!)}, column "${header[k]}": ${JSON.stringify(row[k]!.trim())} is not a number`);
+        throw new DataError(`${where(source, lines[r]!)}, column ${columnName(header[k]!)}: ${notANumber(row[k]!)}`);
       }
       x[n * m + f++] = v;
     }
@@ -275,7 +305,7 @@ function resolveTarget(header: string[], target: string | null | undefined, sour
   if (target === undefined) return header.length - 1;
   const k = header.indexOf(target.trim());
   if (k < 0) {
-    throw new DataError(`${source ?? 'CSV input'}: no column "${target}"; the columns are ${header.map((h) => `"${h}"`).join(', ')}`);
+    throw new DataError(`${source ?? 'CSV input'}: no column ${columnName(target)}; the columns are ${header.map(columnName).join(', ')}`);
   }
   return k;
 }

@@ -18,7 +18,7 @@
  * write and a read exactly and a reloaded model predicts bit for bit what the saved one did.
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../data/files.js';
+import { decodeUtf8, writeFileAtomic } from '../data/files.js';
 import type { Standardizer, TargetScaling, Task } from '../data/index.js';
 import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
 import type { Model, Posterior } from './model.js';
@@ -28,6 +28,9 @@ export const MODEL_FORMAT = 'prunus-mlp';
 
 /** The one version of {@link MODEL_FORMAT} this module reads and writes. */
 export const MODEL_VERSION = 1;
+
+/** Deepest nesting of the free-form `training` metadata a model file may have (objects and arrays). */
+export const MAX_METADATA_DEPTH = 64;
 
 /** A model file that cannot be read or used; the message names the file and the JSON path. */
 export class ModelFileError extends Error {
@@ -141,18 +144,25 @@ function formatJson(value: unknown, indent: string): string {
 
 /**
  * Reads and validates a model file.
- * @throws {ModelFileError} when the file cannot be read, is not JSON, or is not a valid
- *   `prunus-mlp` v1 model (see {@link parseModelJson}).
+ * @throws {ModelFileError} when the file cannot be read, is not UTF-8 (naming the first bad
+ *   byte), is not JSON, or is not a valid `prunus-mlp` v1 model (see {@link parseModelJson}).
  */
 export function readModelFile(path: string): Model {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new ModelFileError(`cannot read model ${path}: ${reason}`);
   }
-  return parseModelJson(text, path);
+  // Strictly, as CSV files are read: a lenient decoder would turn a bad byte in a feature name
+  // or class label into U+FFFD without a word.
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) {
+    const { byte, offset, line } = decoded.problem;
+    throw new ModelFileError(`${path}: not UTF-8 text (byte ${byte} at offset ${offset}, line ${line})`);
+  }
+  return parseModelJson(decoded.text, path);
 }
 
 /**
@@ -172,9 +182,12 @@ export function readModelFile(path: string): Model {
 export function parseModelJson(text: string, source: string): Model {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A byte-order mark (editors on Windows write one) is not part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new ModelFileError(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    // V8 quotes the text around the error, line breaks and all: escaped, the message stays one line.
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\r\n|\r|\n/g, (b) => JSON.stringify(b).slice(1, -1));
+    throw new ModelFileError(`${source}: not valid JSON (${reason})`);
   }
   return new Reader(source).model(json);
 }
@@ -187,11 +200,16 @@ function append(target: number[], values: readonly number[]): void {
   for (const v of values) target.push(v);
 }
 
-/** What a JSON value is, for messages: `"abc"`, `null`, `an array`, `an object`. */
+/**
+ * What a JSON value is, for messages: `"abc"`, `null`, `an array`, `an object`, and for a
+ * number JSON.parse read as ±Infinity (`1e400`), what it is rather than `null`, which is how
+ * JSON.stringify would spell it.
+ */
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   if (Array.isArray(value)) return 'an array';
   if (value !== null && typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `a number too large for a double (beyond ±${Number.MAX_VALUE.toPrecision(3)})`;
   const s = JSON.stringify(value);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
@@ -373,8 +391,24 @@ class Reader {
       targetScaling,
       ...(noise !== undefined ? { noiseVariance: this.positive(noise, 'noiseVariance') } : {}),
       ...(posterior !== undefined ? { posterior } : {}),
-      ...(training !== undefined ? { training: this.object(training, 'training') } : {}),
+      ...(training !== undefined ? { training: this.metadata(training, 'training') } : {}),
     };
+  }
+
+  /**
+   * Free-form metadata: an object of any JSON, nested at most {@link MAX_METADATA_DEPTH} levels —
+   * it is written back with the model (prunus shrink, select), and writing is recursive: a file
+   * nested 100 000 levels deep was read, then failed with "Maximum call stack size exceeded".
+   */
+  private metadata(value: unknown, path: string): Record<string, unknown> {
+    const object = this.object(value, path);
+    // Depth first with an explicit stack, so that the check itself cannot overflow.
+    const stack: { node: unknown; depth: number }[] = [{ node: object, depth: 1 }];
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      if (top.depth > MAX_METADATA_DEPTH) this.fail(path, `is nested more than ${MAX_METADATA_DEPTH} levels deep (free-form metadata, but it is written back with the model)`);
+      if (top.node !== null && typeof top.node === 'object') for (const child of Object.values(top.node)) stack.push({ node: child, depth: top.depth + 1 });
+    }
+    return object;
   }
 
   private nonNegative(values: number[], path: string, columns?: number): number[] {

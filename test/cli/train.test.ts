@@ -201,3 +201,33 @@ describe('prunus train', () => {
     expect(readFileSync(path, 'utf8')).toContain('a,y');
   });
 });
+
+// Fixed examples of the bugs the fuzz suite (test/fuzz/flags.fuzz.test.ts) found.
+describe('prunus train: regressions found by fuzzing', () => {
+  const tiny = (): string => file('tiny-limits.csv', 'a,b,y\n0,1,0\n1,0,1\n2,1,0\n3,0,1\n0.5,2,0\n1.5,2,1\n2.5,0,0\n3.5,1,1\n');
+
+  it('--epochs and --variational-epochs have a ceiling (--epochs 1e9 ran Adam for a billion epochs)', async () => {
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'e.json'), '--epochs', '1e9'], '--epochs: 1000000000 is outside [0, 1000000]');
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'e.json'), '--variational', '--variational-epochs', '1000001'], '--variational-epochs: 1000001 is outside [1, 1000000]');
+  });
+
+  it('a network of more than ten million parameters is refused naming its size (it failed: "Invalid typed array length")', async () => {
+    // Before any data is read: one input and one output are a lower bound.
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'h.json'), '--hidden', '99999999999'], '--hidden: a 1-99999999999-1 network has 299999999998 parameters; the limit is 10000000');
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'h.json'), '--hidden', '100000,100000'], '--hidden: a 1-100000-100000-1 network has');
+    // Once the data says 2 features and 2 classes.
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'h.json'), '--hidden', '3000000'], '--hidden: a 2-3000000-2 network has 15000002 parameters; the limit is 10000000');
+    expect(existsSync(join(folder, 'h.json'))).toBe(false);
+  });
+});
+
+describe('prunus train: one stderr line on failure (found by fuzzing)', () => {
+  it('the inferred task is said after the model is saved, so a split with an empty side prints its error alone', async () => {
+    const path = file('tiny-split.csv', 'a,y\n0,0\n1,1\n2,0\n3,1\n4,0\n5,1\n');
+    // expectCliError asks for exactly one stderr line: the note came first, then the error.
+    await expectCliError(['train', '--dataset', path, '--hidden', '2', '--alpha', '1', '--test-fraction', '0.99', '--out', join(folder, 'split.json')], 'leaves the training side empty');
+    const ok = await run(['train', '--dataset', path, '--hidden', '2', '--alpha', '1', '--quiet', '--out', join(folder, 'split.json')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('prunus train: task inferred: classification');
+  });
+});
