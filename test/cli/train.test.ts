@@ -35,9 +35,10 @@ interface TrainJson {
 describe('prunus train', () => {
   it('--json on Wine: test accuracy, architecture, a model file that reads back', async () => {
     const out = join(folder, 'wine.json');
-    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '8', '--out', out, '--json']);
+    // --quiet: on a busy machine the fit may take over a second and show progress.
+    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '8', '--out', out, '--json', '--quiet']);
     expect(code).toBe(0);
-    expect(stderr).toBe(''); // --json: the inferred task is in the result, not on stderr; fast runs show no progress
+    expect(stderr).toBe(''); // --json: the inferred task is in the result, not on stderr
     const result = JSON.parse(stdout) as TrainJson;
     expect(result.dataset).toBe('wine');
     expect(result.task).toBe('classification');
@@ -69,7 +70,7 @@ describe('prunus train', () => {
 
   it('human output: a summary on stdout, the inferred task on stderr', async () => {
     const out = join(folder, 'wine-human.json');
-    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '4', '--out', out]);
+    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '4', '--out', out, '--quiet']);
     expect(code).toBe(0);
     expect(stderr).toBe('prunus train: task inferred: classification (target "class" has 3 distinct integer values; --task regression to override)\n');
     expect(stdout).toContain('network: 13-4-3, tanh, 71 parameters');
