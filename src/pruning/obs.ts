@@ -42,7 +42,9 @@ export const obsMethod: RelevanceMethod<ObsOptions> = {
     const weights = Float64Array.from(active, (j) => w[j]!);
     const result = resultFromScores(
       context.network,
-      { method: 'obs', label: `obs (${curvature.label})`, direction: 'low-is-less-relevant' },
+      // OBS's quadratic model is of the negative log-posterior (its curvature H + αI, whose
+      // gradient vanishes at ŵ): the saliency is the change of that objective after the update.
+      { method: 'obs', label: `obs (${curvature.label}; saliency posterior: Δ negative log-posterior after the compensating update)`, direction: 'low-is-less-relevant' },
       (j) => {
         const a = position.get(j)!;
         return (w[j]! * w[j]!) / (2 * inverse[a * k + a]!);
@@ -55,6 +57,7 @@ export const obsMethod: RelevanceMethod<ObsOptions> = {
       ...result,
       details: {
         curvature: curvature.label,
+        saliency: 'posterior',
         negativeEigenvalues: curvature.negativeEigenvalues,
         inverseDiagonal: Float64Array.from(active, (_, a) => inverse[a * k + a]!),
         update,

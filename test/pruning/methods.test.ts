@@ -161,7 +161,8 @@ describe('Optimal Brain Surgeon', () => {
     const context = trainedContext(4);
     const result = scoreRelevance('obs', context);
     expectValidResult(context, result);
-    expect(result.label).toBe('obs (Gauss-Newton G + αI)');
+    expect(result.label).toBe('obs (Gauss-Newton G + αI; saliency posterior: Δ negative log-posterior after the compensating update)');
+    expect(result.details['saliency']).toBe('posterior');
     const n = context.network.parameterCount;
     const active = context.network.activeIndices();
     const g = principalSubmatrix(gaussNewtonMatrix(context.network, context.batch, 'classification'), n, active);
