@@ -276,8 +276,30 @@ export function covarianceOfSamples(samples: Float64Array, rows: number, cols: n
   return covariance;
 }
 
+/**
+ * What the matrix given to {@link belsleyPrune} is, which decides what removing a parameter
+ * (setting `w_q = 0`) does to it:
+ * - `samples`: the covariance of given samples (rows are samples, as in the illustration).
+ *   Removing a column of the samples removes its row and column of the covariance.
+ * - `precision`: a precision-like matrix, `M = H + αI` (the `information` form). Fixing
+ *   `w_q = 0` leaves the quadratic form of the others, its row and column deleted.
+ * - `covariance`: a covariance `Σ = P⁻¹` (the `laplace` form). Fixing `w_q = 0` CONDITIONS
+ *   the others on it: their covariance becomes `(P_{−q,−q})⁻¹ = Σ_{−q,−q} − Σ_{−q,q} Σ_{q,−q} / Σ_qq`,
+ *   the Schur complement. Deleting the row and column instead would marginalize `w_q` out,
+ *   i.e. keep the others' uncertainty as if `w_q` were still free.
+ */
+export type BelsleyMatrixKind = 'samples' | 'precision' | 'covariance';
+
+/**
+ * What one removal did to the matrix: `delete` removed the row and column; `condition` took
+ * the Schur complement (a covariance conditioned on `w_q = 0`).
+ */
+export type BelsleyRemoval = 'delete' | 'condition';
+
 /** Options of {@link belsleyPrune}. */
 export interface BelsleyPruneOptions extends BelsleyOptions {
+  /** What `m` is (default `samples`); see {@link BelsleyMatrixKind}. */
+  readonly matrix?: BelsleyMatrixKind;
   /**
    * Stop once the largest condition index is at or below this (default 1000: the λ-form of
    * BKW's threshold 30 on singular values, 30² ≈ 10³).
@@ -299,6 +321,11 @@ export interface BelsleyStep {
   readonly maxConditionIndex: number;
   /** Original index of the parameter removed after this round, or null on the final round. */
   readonly removed: number | null;
+  /**
+   * How it was removed (null on the final round): `condition` for a covariance, except that a
+   * parameter with zero variance is deleted (see {@link removeParameter}); `delete` otherwise.
+   */
+  readonly operation: BelsleyRemoval | null;
 }
 
 /** The result of {@link belsleyPrune}. */
@@ -315,16 +342,26 @@ export interface BelsleyPruneResult {
   readonly steps: readonly BelsleyStep[];
   /** The threshold used. */
   readonly maxCondition: number;
+  /** What the matrix was taken to be. */
+  readonly matrix: BelsleyMatrixKind;
+  /**
+   * What a removal does to it: `condition` (Schur complement) for a covariance, `delete` (row
+   * and column) for samples and a precision. The steps say what each removal actually did.
+   */
+  readonly operation: BelsleyRemoval;
   /** Whether each round scaled its matrix to unit diagonal. */
   readonly scaled: boolean;
 }
 
 /**
  * Prunes by Belsley: while the largest condition index exceeds `maxCondition`, removes the
- * least relevant parameter `ξ` (deletes its row and column of `M`) and recomputes.
+ * least relevant parameter `ξ` (sets `w_ξ = 0`) and recomputes.
  *
- * Removing a parameter from a covariance is marginalizing it out, which is what deleting the
- * row and column does; scaling commutes with deletion, so `scale` is simply applied each round.
+ * What removing does to `M` depends on what `M` is ({@link BelsleyMatrixKind}): for `samples`
+ * and `precision` it deletes the row and column; for a `covariance` it conditions the others on
+ * `w_ξ = 0` (the Schur complement; {@link removeParameter}). Scaling to unit diagonal commutes
+ * with both (it rescales the parameters, and the event `w_ξ = 0` is the same), so `scale` is
+ * simply applied each round.
  *
  * @param m symmetric PSD `n×n` matrix, row-major (not modified).
  * @returns removed and kept indices, and every round's diagnostics so each choice can be audited.
@@ -341,6 +378,10 @@ export function belsleyPrune(m: Float64Array, n: number, options: BelsleyPruneOp
   const names = options.names ?? Array.from({ length: n }, (_, j) => String(j));
   if (names.length !== n) throw new RangeError(`belsleyPrune: ${names.length} names for ${n} parameters`);
   const scale = options.scale ?? false;
+  const matrix = options.matrix ?? 'samples';
+  if (!['samples', 'precision', 'covariance'].includes(matrix)) {
+    throw new RangeError(`belsleyPrune: matrix must be samples, precision or covariance, got ${String(matrix)}`);
+  }
 
   let current = symmetrized(m, n, 'belsleyPrune');
   const active = Array.from({ length: n }, (_, j) => j);
@@ -352,12 +393,13 @@ export function belsleyPrune(m: Float64Array, n: number, options: BelsleyPruneOp
     const done = !(maxConditionIndex > maxCondition);
     const position = diagnostics.leastRelevant;
     const parameter = active[position]!;
-    const step: BelsleyStep = { active: [...active], diagnostics, maxConditionIndex, removed: done ? null : parameter };
+    const next = done ? null : removeParameter(current, active.length, position, matrix);
+    const step: BelsleyStep = { active: [...active], diagnostics, maxConditionIndex, removed: done ? null : parameter, operation: next?.operation ?? null };
     steps.push(step);
     options.onStep?.(step);
-    if (done) break;
+    if (next === null) break;
     removed.push(parameter);
-    current = withoutRowAndColumn(current, active.length, position);
+    current = next.matrix;
     active.splice(position, 1);
   }
   return {
@@ -367,8 +409,55 @@ export function belsleyPrune(m: Float64Array, n: number, options: BelsleyPruneOp
     keptNames: active.map((j) => names[j]!),
     steps,
     maxCondition,
+    matrix,
+    operation: matrix === 'covariance' ? 'condition' : 'delete',
     scaled: scale,
   };
+}
+
+/**
+ * `M` without parameter `index`, as setting `w_index = 0` leaves it ({@link BelsleyMatrixKind}):
+ * the row and column deleted for `samples` and `precision`; for a `covariance` `Σ`, the
+ * covariance of the others conditioned on `w_q = 0`, `Σ_{−q,−q} − Σ_{−q,q} Σ_{q,−q} / Σ_qq`
+ * (which equals `(P_{−q,−q})⁻¹` when `P = Σ⁻¹` exists). Two limits, neither giving NaN:
+ * - `Σ_qq` zero (at or below `max_i Σ_ii · max(n, 10) · ε`, rounding of a zero): `w_q` is a
+ *   constant, it carries no information about the others (for a PSD `Σ` its whole row is zero
+ *   then), so conditioning changes nothing and the row and column are deleted (the Schur
+ *   complement with the pseudo-inverse of a zero variance, 0). The operation says `delete`.
+ * - `w_q` an exact linear function of the others, `w_q = cᵀw_{−q}`, with `Σ_qq > 0`: `P` does
+ *   not exist but the Schur complement does, and it is what conditioning means: fixing
+ *   `w_q = 0` forces `cᵀw_{−q} = 0`, so the result has `c` in its null space — the dependency
+ *   carries over to the parameters left (e.g. `a`, `b`, `a + b`: conditioning on `a = 0` leaves
+ *   `b` and `a + b` identical).
+ *
+ * @param m symmetric `n×n` row-major (not modified); `index` in `[0, n)`.
+ * @returns the `(n−1)×(n−1)` matrix (exactly symmetric) and the operation applied.
+ * @example
+ * removeParameter(new Float64Array([2, 1, 1, 2]), 2, 0, 'covariance').matrix; // [1.5]
+ * removeParameter(new Float64Array([2, 1, 1, 2]), 2, 0, 'precision').matrix;  // [2]
+ */
+export function removeParameter(m: Float64Array, n: number, index: number, kind: BelsleyMatrixKind): { matrix: Float64Array; operation: BelsleyRemoval } {
+  if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`removeParameter: index ${index} is outside [0, ${n})`);
+  if (m.length !== n * n) throw new RangeError(`removeParameter: expected ${n}×${n} = ${n * n} entries, got ${m.length}`);
+  const reduced = withoutRowAndColumn(m, n, index);
+  if (kind !== 'covariance') return { matrix: reduced, operation: 'delete' };
+  let largestDiagonal = 0;
+  for (let j = 0; j < n; j++) largestDiagonal = Math.max(largestDiagonal, m[j * n + j]!);
+  const pivot = m[index * n + index]!;
+  if (!(pivot > largestDiagonal * Math.max(n, MIN_TOLERANCE_FACTOR) * EPSILON)) return { matrix: reduced, operation: 'delete' };
+  const column = new Float64Array(n - 1);
+  for (let i = 0, r = 0; i < n; i++) if (i !== index) column[r++] = m[i * n + index]!;
+  const size = n - 1;
+  // One triangle, mirrored: the update is exactly symmetric whatever the rounding.
+  for (let i = 0; i < size; i++) {
+    const ci = column[i]! / pivot;
+    for (let j = 0; j <= i; j++) {
+      const value = reduced[i * size + j]! - ci * column[j]!;
+      reduced[i * size + j] = value;
+      reduced[j * size + i] = value;
+    }
+  }
+  return { matrix: reduced, operation: 'condition' };
 }
 
 /**
