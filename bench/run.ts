@@ -11,6 +11,7 @@ const BENCHES: { name: string; load: () => Promise<{ run: () => Promise<void> }>
   { name: 'matmul', load: () => import('./matmul.bench.js') },
   { name: 'eigen', load: () => import('./eigen.bench.js') },
   { name: 'curvature', load: () => import('./curvature.bench.js') },
+  { name: 'belsley', load: () => import('./belsley.bench.js') },
 ];
 
 async function main(): Promise<void> {

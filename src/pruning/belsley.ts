@@ -7,7 +7,9 @@
  *
  * Matrices are flat row-major `Float64Array`s. Everything here is a pure function.
  */
+import { choleskyFactor, inverseDiagonal, type CholeskyFactor } from '../linalg/cholesky.js';
 import { symmetricEigen } from '../linalg/eigen.js';
+import { largestEigenvalue, lowestEigenpairs, type LowestEigenpairs } from '../linalg/extreme-eigen.js';
 import { matmulTN } from '../linalg/matmul.js';
 
 const EPSILON = Number.EPSILON;
@@ -81,6 +83,11 @@ export interface BelsleyDiagnostics {
    * `k*`). Inside such a group the eigenvectors are defined only up to rotation.
    */
   readonly degenerateComponents: readonly number[];
+  /**
+   * Per parameter `Σ_{k ∈ degenerateComponents} u_jk²`: its share of the degenerate group's
+   * eigenspace (of k*'s eigenvector when the group is k* alone); basis-free, the tie-breaker of ξ.
+   */
+  readonly eigenspaceShare: Float64Array;
   /**
    * The score `ξ` maximizes, per parameter: `nullSpaceShare` when there are exact
    * dependencies, otherwise `Σ_{k ∈ degenerateComponents} q_jk` (which is `q_{j k*}`, BKW's own
@@ -227,11 +234,315 @@ export function belsleyDiagnostics(m: Float64Array, n: number, options: BelsleyO
     nullSpaceShare,
     mostDegenerate,
     degenerateComponents,
+    eigenspaceShare,
     degenerateShare,
     leastRelevant: argmaxWithTies(degenerateShare, eigenspaceShare),
     tolerance,
     scaled,
   };
+}
+
+/** Options of {@link belsleyFastDiagnostics}. */
+export interface BelsleyFastOptions extends BelsleyOptions {
+  /**
+   * A number known to be at most λ_min(M) (before any scaling), e.g. α for `M = G + αI` with G
+   * PSD. It only changes the speed: the smallest eigenvalues are found by inverse iteration
+   * shifted to just below it, a few steps when they sit at or near it (as when G is singular).
+   * Default 0, valid for any PSD M.
+   */
+  readonly spectrumFloor?: number;
+}
+
+/**
+ * What {@link belsleyFastDiagnostics} computes: the scores and ξ of {@link belsleyDiagnostics},
+ * from the smallest eigenpairs and diag(M⁻¹) only. The condition indices and proportions of the
+ * other components are not computed.
+ */
+export interface BelsleyFastDiagnostics {
+  readonly n: number;
+  /**
+   * λ_max by Lanczos: a lower bound with a residual below 1e-10·λ_max (a crowded top may stop
+   * short of that after 80 steps). It only sets the tolerance and the largest condition index,
+   * not the scores.
+   */
+  readonly largestEigenvalue: number;
+  /**
+   * The smallest eigenvalues found, ascending: the degenerate group (to rounding), then the next
+   * one, which only bounds the gap and is known to within an eighth of it (from above).
+   */
+  readonly smallestEigenvalues: Float64Array;
+  /** λ_max / λ_min: the largest condition index. */
+  readonly largestConditionIndex: number;
+  /** Always 0: the fast path is taken only when the smallest eigenvalue is far above the tolerance. */
+  readonly exactDependencies: 0;
+  /** `k* = n − 1`, as in {@link BelsleyDiagnostics.mostDegenerate}. */
+  readonly mostDegenerate: number;
+  /** As {@link BelsleyDiagnostics.degenerateComponents}: `n − m … n − 1` for a group of m. */
+  readonly degenerateComponents: readonly number[];
+  /** Per parameter Σ_{k ∈ group} u_jk²: its share of k*'s eigenvector (of the group's eigenspace). */
+  readonly eigenspaceShare: Float64Array;
+  /** Per parameter [M⁻¹]_jj = Σ_l u_jl²/λ_l, the proportions' denominator, from a Cholesky factor. */
+  readonly inverseDiagonal: Float64Array;
+  /** As {@link BelsleyDiagnostics.degenerateShare}: Σ_{k ∈ group} (u_jk²/λ_k) / [M⁻¹]_jj. */
+  readonly degenerateShare: Float64Array;
+  /** ξ, chosen exactly as {@link BelsleyDiagnostics.leastRelevant}. */
+  readonly leastRelevant: number;
+  /** `λ_max · max(n, 10) · ε`, as in {@link BelsleyDiagnostics.tolerance}. */
+  readonly tolerance: number;
+  readonly scaled: boolean;
+  /** λ_{m+1} − λ_m: how far the group is from the rest of the spectrum. */
+  readonly gap: number;
+  /** The largest bound on the difference of a score from the full path's (see belsleyFastDiagnostics): the order is certain despite it. */
+  readonly scoreError: number;
+  /** Shifted subspace iterations and the block size used. */
+  readonly iterations: number;
+  readonly blockSize: number;
+}
+
+/** Either the fast diagnostics, or why they cannot stand in for the full decomposition. */
+export type BelsleyFastResult =
+  | { readonly ok: true; readonly diagnostics: BelsleyFastDiagnostics }
+  | { readonly ok: false; readonly reason: string };
+
+/** Below this order the full decomposition is cheap and is always used. */
+const FAST_MIN_ORDER = 16;
+
+/** First block size of the subspace iteration, and the extra vectors kept beyond the group and the next one. */
+const FIRST_BLOCK = 24, GUARD_VECTORS = 8;
+
+/** Largest block tried: a group this large means the fast path would cost what the full one does. */
+const MAX_BLOCK = 128;
+
+/**
+ * The shift sits this far below the spectrum floor, relative to λ_max: M − σI keeps a smallest
+ * eigenvalue 200× above what Cholesky can resolve at n ≈ 2400 (n·ε), while groups at the floor
+ * separate from eigenvalues a gap g above it by a factor g/(1e-10·λ_max) per step.
+ */
+const SHIFT_OFFSET = 1e-10;
+
+/**
+ * Safety factor on the first-order bounds of the score errors (belsleyFastDiagnostics). On 142
+ * random spectra (n 16–95, condition 30–1e6, scaled or not) the largest difference between a
+ * fast and a full score was 1.5× the bound without it, and one case in the tests' runs reached
+ * 2.0×; 8 leaves a factor 4 above that.
+ */
+const ROUNDING_CONSTANT = 8;
+
+/**
+ * The scores and ξ of {@link belsleyDiagnostics} without the full eigendecomposition — or a
+ * refusal saying why they cannot be trusted to equal it. The proportions' denominator is
+ * `Σ_l u_jl²/λ_l = [M⁻¹]_jj`, and ξ and every score need only the degenerate group (k* and the
+ * eigenvalues tied with it): `q_{jk} = (u_jk²/λ_k)/[M⁻¹]_jj`. So: a Cholesky factor of M gives
+ * diag(M⁻¹) (n³/2 multiply-adds in all, against ~3n³ for the eigendecomposition), Lanczos gives
+ * λ_max, and subspace iteration with (M − σI)⁻¹, σ just below `spectrumFloor`, gives the
+ * smallest eigenpairs (a block that grows until it holds the group, the next eigenvalue and 8
+ * more).
+ *
+ * Refused (ok: false), so that callers fall back to the full path, when:
+ * - n < 16, or M is not positive definite to working precision (Cholesky fails), or
+ *   λ_min ≤ 1000·tolerance: exact dependencies are decided and scored by the full path
+ *   (null-space shares);
+ * - the group is not cleanly separated: an eigenvalue within a factor 2 of the tolerance
+ *   boundary λ_min + tolerance, on either side, or a group larger than 128 − 9;
+ * - the order could differ: both paths compute the group's eigenspace with an error
+ *   sin θ ≈ (‖residual‖ + ε·‖M‖_F)/gap (backward-stable methods; gap = λ_{m+1} − λ_m), which
+ *   moves u_jk² by up to 2|u_j|·sin θ + sin²θ and the score `(Σ u_jk²/λ_k)/[M⁻¹]_jj` by that over
+ *   λ_min·[M⁻¹]_jj, and diag(M⁻¹) carries ε·‖M‖_F/λ_min relative. With these bounds (×8) per
+ *   parameter, every decision of ξ's and the order's tie rule — is this score within 1e-9 of
+ *   the largest one left? — must come out the same at both ends of every interval; otherwise
+ *   rounding decides the order on either path, and only the full path reproduces the full path.
+ *   So when the fast path answers, ξ and the order are the full path's (ties, which the order
+ *   breaks by index, included), as far as first-order perturbation bounds hold.
+ */
+export function belsleyFastDiagnostics(m: Float64Array, n: number, options: BelsleyFastOptions = {}): BelsleyFastResult {
+  const scaled = options.scale ?? false;
+  const matrix = symmetrized(m, n, 'belsleyFastDiagnostics');
+  let floor = Math.max(0, options.spectrumFloor ?? 0);
+  if (scaled) {
+    // D·M·D ≥ floor·min_j D_jj² for D = diag(M_jj^{-1/2}): the floor scales with the smallest 1/M_jj.
+    let largestDiagonal = 0;
+    for (let j = 0; j < n; j++) largestDiagonal = Math.max(largestDiagonal, matrix[j * n + j]!);
+    floor = largestDiagonal > 0 ? floor / largestDiagonal : 0;
+    scaleToUnitDiagonal(matrix, n);
+  }
+  const unit = powerOfTwoNear(largestAbs(matrix));
+  for (let i = 0; i < n * n; i++) matrix[i]! /= unit;
+  floor /= unit;
+  const refuse = (reason: string): BelsleyFastResult => ({ ok: false, reason });
+  if (n < FAST_MIN_ORDER) return refuse(`n = ${n} < ${FAST_MIN_ORDER}: the full decomposition is cheap`);
+  const lambdaMax = largestEigenvalue(matrix, n);
+  const tolerance = lambdaMax * Math.max(n, MIN_TOLERANCE_FACTOR) * EPSILON;
+  // The factor of M itself is needed last (for diag(M⁻¹)); with a shift, M − σI is factored
+  // first, so that a refusal costs one factorization, not two.
+  const shift = Math.max(0, floor - SHIFT_OFFSET * lambdaMax);
+  let shifted: CholeskyFactor;
+  try {
+    shifted = choleskyFactor(shift > 0 ? minusShift(matrix, n, shift) : matrix, n);
+  } catch {
+    return refuse(
+      shift > 0
+        ? `spectrumFloor ${options.spectrumFloor} is above λ_min(M): M − σI is not positive definite`
+        : 'M is not positive definite to working precision (Cholesky failed): exact dependencies need the full decomposition',
+    );
+  }
+  // Iterate the group's residuals ‖M·u − λ·u‖ (unit u) down to rounding: below ε·λ_max they
+  // are done; below 64·ε·λ_max·√n, where the floor of the sums is, once they stop halving.
+  const residualDone = EPSILON * lambdaMax, residualFloor = 64 * EPSILON * lambdaMax * Math.sqrt(n);
+  let block = Math.min(n, FIRST_BLOCK);
+  let start: Float64Array | undefined;
+  let pairs: LowestEigenpairs;
+  let group: number;
+  let iterations = 0;
+  for (;;) {
+    const groupOf = (values: Float64Array): number => {
+      let count = 1;
+      while (count < values.length && values[count]! - values[0]! <= tolerance) count++;
+      return count;
+    };
+    let previous = Infinity;
+    pairs = lowestEigenpairs(matrix, n, shifted, {
+      count: block,
+      maxIterations: 30,
+      ...(start === undefined ? {} : { start }),
+      pending: (values, residuals) => {
+        const size = groupOf(values);
+        // Ritz values are upper bounds: this many eigenvalues are within the tolerance at least,
+        // so the block is too small for the group, the next one and the guard: grow it now.
+        if (size + 1 + GUARD_VECTORS > values.length) return false;
+        const gap = values[size]! - values[size - 1]!;
+        let worst = 0;
+        for (let i = 0; i < size; i++) worst = Math.max(worst, residuals[i]!);
+        // The next eigenvalue only bounds the gap: it needs to be known to a fraction of it.
+        const nextPending = residuals[size]! > gap / 8;
+        const groupPending = worst > residualDone && !(worst <= residualFloor && worst > 0.5 * previous);
+        previous = worst;
+        return nextPending || groupPending;
+      },
+    });
+    iterations += pairs.iterations;
+    group = groupOf(pairs.values);
+    if (group + 1 + GUARD_VECTORS <= block || block === n) break;
+    if (block >= MAX_BLOCK) return refuse(`the smallest eigenvalue has ${group} or more companions within the tolerance`);
+    start = pairs.vectors;
+    block = Math.min(n, Math.max(2 * block, 2 * group + 16), MAX_BLOCK);
+  }
+  const values = pairs.values;
+  const lambdaMin = values[0]!;
+  if (!(lambdaMin > 1000 * tolerance)) {
+    return refuse(`λ_min = ${lambdaMin * unit} is within 1000× the tolerance: an exact or near-exact dependency`);
+  }
+  if (group >= values.length) return refuse('the block holds no eigenvalue beyond the group');
+  if (values[group - 1]! - lambdaMin > tolerance / 2 || values[group]! - lambdaMin < 2 * tolerance) {
+    return refuse('an eigenvalue lies near the tolerance boundary λ_min + tolerance: the group is ambiguous');
+  }
+  // Eigenvalues below the group's largest (λ_m) plus these distances are not possible: the
+  // Ritz values beyond the group are upper bounds, within their residuals of an eigenvalue.
+  const top = values[group - 1]!;
+  const gap = values[group]! - pairs.residuals[group]! - top;
+  if (!(gap > 0)) return refuse('the next eigenvalue is not separated from the group by more than its own uncertainty');
+  // The near eigenvectors: the converged Ritz pairs right after the group (residual within an
+  // eighth of their distance to it); everything beyond lies at least as far as the last of them.
+  let near = group;
+  while (near < values.length && pairs.residuals[near]! <= (values[near]! - top) / 8) near++;
+  const farGap = values[near - 1]! - pairs.residuals[near - 1]! - top;
+  let residualSquares = 0;
+  for (let i = 0; i < group; i++) residualSquares += pairs.residuals[i]! ** 2;
+  const condition = lambdaMax / lambdaMin;
+  // The perturbation both paths may commit: ours (the residuals) plus what a backward-stable
+  // full decomposition commits, about ε·‖M‖_F per vector (the Householder reduction's backward
+  // error; BENCHMARKS.md measures ‖AV − VΛ‖_F/‖A‖_F ≈ 3e-15 over all n vectors, n ≤ 1000).
+  const norm = frobenius(matrix);
+  const perturbation = Math.sqrt(residualSquares) + EPSILON * norm;
+  const eigenspaceShare = new Float64Array(n);
+  const groupPart = new Float64Array(n); // Σ_{k ∈ group} u_jk²/λ_k
+  for (let i = 0; i < group; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      const u2 = pairs.vectors[row + j]! ** 2;
+      eigenspaceShare[j]! += u2;
+      groupPart[j]! += u2 / values[i]!;
+    }
+  }
+  const factor = shift > 0 ? choleskyFactor(matrix, n) : shifted; // M = (M − σI) + σI: positive definite
+  const inverse = inverseDiagonal(factor);
+  const { degenerateShare, scoreError, unstable } = certify(groupPart, inverse, eigenspaceShare, pairs, group, near, top, farGap, perturbation, lambdaMin, norm);
+  if (unstable !== null) {
+    return refuse(
+      `the order is not certain: ${unstable} (scores uncertain to ±${scoreError.toExponential(1)}; gap ${(gap * unit).toExponential(2)} ` +
+        `after the smallest ${group} eigenvalue(s), condition ${condition.toExponential(2)})`,
+    );
+  }
+  return {
+    ok: true,
+    diagnostics: {
+      n,
+      largestEigenvalue: lambdaMax * unit,
+      smallestEigenvalues: values.slice(0, group + 1).map((v) => v * unit),
+      largestConditionIndex: condition,
+      exactDependencies: 0,
+      mostDegenerate: n - 1,
+      degenerateComponents: Array.from({ length: group }, (_, i) => n - group + i),
+      eigenspaceShare,
+      inverseDiagonal: inverse.map((v) => v / unit),
+      degenerateShare,
+      leastRelevant: argmaxWithTies(degenerateShare, eigenspaceShare),
+      tolerance: tolerance * unit,
+      scaled,
+      gap: gap * unit,
+      scoreError,
+      iterations,
+      blockSize: block,
+    },
+  };
+}
+
+/**
+ * The scores `(Σ_{k∈group} u_jk²/λ_k) / [M⁻¹]_jj` and whether their order is certain. Per
+ * parameter, how far each score (and its tie-breaker) may be from the full path's: to first
+ * order a perturbation E moves the group's projector P by Σ_{k∉G} terms u_k·(u_kᵀ·E·P)/(λ_k − λ_m),
+ * so P_jj moves by at most 2‖E‖·√P_jj·(Σ_{k near} |u_kj|/(λ_k − λ_m) + ‖P_far·e_j‖/(λ_far − λ_m)):
+ * a parameter the nearest eigenvectors do not touch is far less sensitive than ‖E‖/gap says. The
+ * score moves by that over λ_min·[M⁻¹]_jj; [M⁻¹]_jj itself, on either path the inverse of M plus
+ * E, moves by e_jᵀM⁻¹EM⁻¹e_j ≤ ‖E‖·[M⁻¹]_jj/λ_min. All times ROUNDING_CONSTANT.
+ */
+function certify(
+  groupPart: Float64Array, inverse: Float64Array, share: Float64Array, pairs: LowestEigenpairs,
+  group: number, near: number, top: number, farGap: number, perturbation: number, lambdaMin: number, norm: number,
+): { degenerateShare: Float64Array; scoreError: number; unstable: string | null } {
+  const n = share.length;
+  const { values, vectors, residuals } = pairs;
+  // In exact arithmetic the group's part of [M⁻¹]_jj is at most all of it.
+  const degenerateShare = groupPart.map((part, j) => Math.min(1, part / inverse[j]!));
+  const scoreErrors = new Float64Array(n), shareErrors = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let nearSum = 0, nearSquares = 0;
+    for (let i = group; i < near; i++) {
+      const u = vectors[i * n + j]!;
+      nearSum += Math.abs(u) / (values[i]! - residuals[i]! - top);
+      nearSquares += u * u;
+    }
+    const far = Math.sqrt(Math.max(0, 1 - share[j]! - nearSquares));
+    const coupling = perturbation * (nearSum + far / farGap);
+    const moved = 2 * Math.sqrt(share[j]!) * coupling + coupling * coupling;
+    shareErrors[j] = ROUNDING_CONSTANT * moved;
+    scoreErrors[j] = ROUNDING_CONSTANT * (moved / (lambdaMin * inverse[j]!) + ((EPSILON * norm) / lambdaMin) * degenerateShare[j]!);
+  }
+  const scoreError = scoreErrors.reduce((a, b) => Math.max(a, b), 0);
+  return { degenerateShare, scoreError, unstable: orderInstability(degenerateShare, scoreErrors, share, shareErrors) };
+}
+
+/** ‖a‖_F (entries are near 1 after the power-of-two scaling: no overflow). */
+function frobenius(a: Float64Array): number {
+  let sum = 0;
+  for (const v of a) sum += v * v;
+  return Math.sqrt(sum);
+}
+
+/** M − σI, a copy. */
+function minusShift(m: Float64Array, n: number, shift: number): Float64Array {
+  const out = m.slice();
+  for (let j = 0; j < n; j++) out[j * n + j]! -= shift;
+  return out;
 }
 
 /**
@@ -458,6 +769,77 @@ export function removeParameter(m: Float64Array, n: number, index: number, kind:
     }
   }
   return { matrix: reduced, operation: 'condition' };
+}
+
+/**
+ * Positions `0…n−1` ranked for removal: `first` (ξ), then the others by score, largest first,
+ * with the tie rule of ξ: a run of scores within 1e-9 of the run's largest is ordered by
+ * position, lowest first. Scores that close are ties — rounding, not the matrix, would order
+ * them (typically the many parameters with no share in the degenerate component, whose scores
+ * are rounding-level numbers like 1e-29) — so any two computations of the same scores to within
+ * a fraction of 1e-9 give the same order, and the order does not depend on noise.
+ *
+ * @example
+ * orderWithTies(new Float64Array([0.2, 1e-30, 0.9, 3e-31]), 2); // [2, 0, 1, 3]
+ */
+export function orderWithTies(scores: Float64Array, first: number): Int32Array {
+  const rest = Array.from(scores.keys()).filter((j) => j !== first).sort((a, b) => scores[b]! - scores[a]! || a - b);
+  const out = [first];
+  for (let i = 0; i < rest.length;) {
+    const lead = scores[rest[i]!]!;
+    let end = i;
+    while (end < rest.length && scores[rest[end]!]! >= lead - TIE_TOLERANCE) end++;
+    out.push(...rest.slice(i, end).sort((a, b) => a - b));
+    i = end;
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * Why the choices of {@link argmaxWithTies} (ξ) and {@link orderWithTies} (the rest) could come
+ * out differently for scores anywhere within ±`primaryError` (and tie-breakers within
+ * ±`secondaryError`) of the given ones, or null if they cannot. Every decision those functions
+ * make is "is this score within 1e-9 of the largest one left?"; it is certain when the answer is
+ * the same for the lowest and the highest value the largest one left and this one can take.
+ */
+function orderInstability(primary: Float64Array, primaryError: Float64Array, secondary: Float64Array, secondaryError: Float64Array): string | null {
+  /**
+   * Splits `candidates` into those surely tied with the largest and those surely not (or returns
+   * one that is neither): j is tied iff its score is within 1e-9 of the largest of the OTHERS
+   * (or is the largest), so it is surely tied when its lowest value clears the others' highest
+   * minus 1e-9, and surely not when its highest stays below the others' lowest minus 1e-9.
+   */
+  const split = (candidates: readonly number[], scores: Float64Array, errors: Float64Array): { tied: number[]; rest: number[] } | number => {
+    // The two largest highs and lows, so that "the largest of the others" is O(1) per candidate.
+    let high1 = -Infinity, high2 = -Infinity, highAt = -1, low1 = -Infinity, low2 = -Infinity, lowAt = -1;
+    for (const j of candidates) {
+      const high = scores[j]! + errors[j]!, low = scores[j]! - errors[j]!;
+      if (high > high1) { high2 = high1; high1 = high; highAt = j; } else if (high > high2) high2 = high;
+      if (low > low1) { low2 = low1; low1 = low; lowAt = j; } else if (low > low2) low2 = low;
+    }
+    const tied: number[] = [], rest: number[] = [];
+    for (const j of candidates) {
+      const othersHigh = j === highAt ? high2 : high1, othersLow = j === lowAt ? low2 : low1;
+      if (scores[j]! - errors[j]! >= othersHigh - TIE_TOLERANCE) tied.push(j);
+      else if (scores[j]! + errors[j]! < othersLow - TIE_TOLERANCE) rest.push(j);
+      else return j;
+    }
+    return { tied, rest };
+  };
+  let candidates = Array.from(primary.keys());
+  for (const [scores, errors, what] of [[primary, primaryError, 'score'], [secondary, secondaryError, 'eigenspace share']] as const) {
+    const parts = split(candidates, scores, errors);
+    if (typeof parts === 'number') return `whether parameter ${parts} ties for ξ by ${what}`;
+    candidates = parts.tied;
+  }
+  const xi = candidates[0]!;
+  let remaining = Array.from(primary.keys()).filter((j) => j !== xi);
+  while (remaining.length > 0) {
+    const parts = split(remaining, primary, primaryError);
+    if (typeof parts === 'number') return `whether parameter ${parts} ties with the largest score left`;
+    remaining = parts.rest;
+  }
+  return null;
 }
 
 /**
