@@ -342,17 +342,23 @@ const ROUNDING_CONSTANT = 8;
  * - n < 16, or M is not positive definite to working precision (Cholesky fails), or
  *   λ_min ≤ 1000·tolerance: exact dependencies are decided and scored by the full path
  *   (null-space shares);
- * - the group is not cleanly separated: an eigenvalue within a factor 2 of the tolerance
- *   boundary λ_min + tolerance, on either side, or a group larger than 128 − 9;
- * - the order could differ: both paths compute the group's eigenspace with an error
- *   sin θ ≈ (‖residual‖ + ε·‖M‖_F)/gap (backward-stable methods; gap = λ_{m+1} − λ_m), which
- *   moves u_jk² by up to 2|u_j|·sin θ + sin²θ and the score `(Σ u_jk²/λ_k)/[M⁻¹]_jj` by that over
- *   λ_min·[M⁻¹]_jj, and diag(M⁻¹) carries ε·‖M‖_F/λ_min relative. With these bounds (×8) per
- *   parameter, every decision of ξ's and the order's tie rule — is this score within 1e-9 of
- *   the largest one left? — must come out the same at both ends of every interval; otherwise
- *   rounding decides the order on either path, and only the full path reproduces the full path.
- *   So when the fast path answers, ξ and the order are the full path's (ties, which the order
- *   breaks by index, included), as far as first-order perturbation bounds hold.
+ * - the group is not cleanly separated: the gap to the next eigenvalue below 1e5·ε‖M‖_F (the
+ *   certificate below would fail anyway; this saves the factorization of M), an eigenvalue
+ *   within a factor 2 of the tolerance boundary λ_min + tolerance, on either side, a group
+ *   larger than 128 − 9, or a next eigenvalue that did not converge (30 iterations at most);
+ * - the order could differ. Both paths decompose M plus a perturbation E: ours is the
+ *   iteration's residuals, the full path's the backward error of a Householder-based solver,
+ *   about ε·‖M‖_F per vector. To first order E moves the group's projector P so that P_jj
+ *   changes by at most 2‖E‖·√P_jj·(Σ_{k near} |u_kj|/(λ_k − λ_m) + ‖P_far·e_j‖/(λ_far − λ_m)), the
+ *   near eigenvectors being the converged Ritz pairs the block holds beyond the group (see
+ *   `certify`); a score `(Σ u_jk²/λ_k)/[M⁻¹]_jj` moves by that over λ_min·[M⁻¹]_jj, and [M⁻¹]_jj
+ *   by ε·‖M‖_F/λ_min relative. With these bounds (×8) per parameter, every decision of ξ's and
+ *   the order's tie rule — is this score within 1e-9 of the largest of the others left? — must
+ *   come out the same at both ends of every interval; otherwise rounding decides the order on
+ *   either path, and only the full path reproduces the full path. So when the fast path
+ *   answers, ξ and the order are the full path's (ties, which the order breaks by index,
+ *   included), as far as first-order perturbation bounds hold and the iteration, started from a
+ *   seeded random block, has not missed an eigenvector (the caveat of every subspace method).
  */
 export function belsleyFastDiagnostics(m: Float64Array, n: number, options: BelsleyFastOptions = {}): BelsleyFastResult {
   const scaled = options.scale ?? false;
@@ -388,6 +394,7 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
   // Iterate the group's residuals ‖M·u − λ·u‖ (unit u) down to rounding: below ε·λ_max they
   // are done; below 64·ε·λ_max·√n, where the floor of the sums is, once they stop halving.
   const residualDone = EPSILON * lambdaMax, residualFloor = 64 * EPSILON * lambdaMax * Math.sqrt(n);
+  const rounding = EPSILON * frobenius(matrix); // what a backward-stable full decomposition commits per vector
   let block = Math.min(n, FIRST_BLOCK);
   let start: Float64Array | undefined;
   let pairs: LowestEigenpairs;
@@ -410,6 +417,9 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
         // so the block is too small for the group, the next one and the guard: grow it now.
         if (size + 1 + GUARD_VECTORS > values.length) return false;
         const gap = values[size]! - values[size - 1]!;
+        // Once the next pair has converged (to an eighth of the gap), a gap below 1e5 roundings
+        // means the step will be refused (below): stop iterating.
+        if (rounding / gap > 1e-5 && residuals[size]! <= gap / 8) return false;
         let worst = 0;
         for (let i = 0; i < size; i++) worst = Math.max(worst, residuals[i]!);
         // The next eigenvalue only bounds the gap: it needs to be known to a fraction of it.
@@ -424,7 +434,8 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
     if (group + 1 + GUARD_VECTORS <= block || block === n) break;
     if (block >= MAX_BLOCK) return refuse(`the smallest eigenvalue has ${group} or more companions within the tolerance`);
     start = pairs.vectors;
-    block = Math.min(n, Math.max(2 * block, 2 * group + 16), MAX_BLOCK);
+    // Each size costs a few iterations of n²·block: grow fast.
+    block = Math.min(n, Math.max(4 * block, 2 * group + 16), MAX_BLOCK);
   }
   const values = pairs.values;
   const lambdaMin = values[0]!;
@@ -432,6 +443,16 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
     return refuse(`λ_min = ${lambdaMin * unit} is within 1000× the tolerance: an exact or near-exact dependency`);
   }
   if (group >= values.length) return refuse('the block holds no eigenvalue beyond the group');
+  // Before paying for the factorization of M and diag(M⁻¹) (n³/2): with the group's eigenspace
+  // uncertain to sin θ = ‖E‖/gap > 1e-5, certifying an order to 1e-9 would need every parameter
+  // in the group to be untouched by the near eigenvectors; on the digits runs such steps were
+  // always refused at the end, so give up now. (A refusal is never wrong, it only sends the step
+  // to the full path.) The next Ritz value has converged to an eighth of the gap: it is a real
+  // eigenvalue outside the group, and the true gap is within 1/8 of this one (or smaller).
+  const ritzGap = values[group]! - values[group - 1]!;
+  if (rounding / ritzGap > 1e-5 && pairs.residuals[group]! <= ritzGap / 8) {
+    return refuse(`the order is not certain: the group of ${group} is separated by ${(ritzGap * unit).toExponential(2)} at most, only ${(ritzGap / rounding).toExponential(1)}× the rounding of M (sin θ > 1e-5)`);
+  }
   if (values[group - 1]! - lambdaMin > tolerance / 2 || values[group]! - lambdaMin < 2 * tolerance) {
     return refuse('an eigenvalue lies near the tolerance boundary λ_min + tolerance: the group is ambiguous');
   }
@@ -444,6 +465,7 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
   // eighth of their distance to it); everything beyond lies at least as far as the last of them.
   let near = group;
   while (near < values.length && pairs.residuals[near]! <= (values[near]! - top) / 8) near++;
+  if (near === group) return refuse('the next eigenvalue did not converge: the gap above the group is unknown');
   const farGap = values[near - 1]! - pairs.residuals[near - 1]! - top;
   let residualSquares = 0;
   for (let i = 0; i < group; i++) residualSquares += pairs.residuals[i]! ** 2;
@@ -452,7 +474,7 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
   // full decomposition commits, about ε·‖M‖_F per vector (the Householder reduction's backward
   // error; BENCHMARKS.md measures ‖AV − VΛ‖_F/‖A‖_F ≈ 3e-15 over all n vectors, n ≤ 1000).
   const norm = frobenius(matrix);
-  const perturbation = Math.sqrt(residualSquares) + EPSILON * norm;
+  const perturbation = Math.sqrt(residualSquares) + rounding;
   const eigenspaceShare = new Float64Array(n);
   const groupPart = new Float64Array(n); // Σ_{k ∈ group} u_jk²/λ_k
   for (let i = 0; i < group; i++) {
