@@ -9,7 +9,9 @@
  */
 import { choleskyFactor, inverseDiagonal, type CholeskyFactor } from '../linalg/cholesky.js';
 import { symmetricEigen } from '../linalg/eigen.js';
-import { largestEigenvalue, lowestEigenpairs, type LowestEigenpairs } from '../linalg/extreme-eigen.js';
+import { frobeniusNorm } from '../linalg/basics.js';
+import { largestEigenvalue } from '../linalg/extreme-eigen.js';
+import { lowestCluster, projectorDiagonalBounds } from '../linalg/lowest-cluster.js';
 import { matmulTN } from '../linalg/matmul.js';
 
 const EPSILON = Number.EPSILON;
@@ -391,106 +393,60 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
         : 'M is not positive definite to working precision (Cholesky failed): exact dependencies need the full decomposition',
     );
   }
-  // Iterate the group's residuals ‖M·u − λ·u‖ (unit u) down to rounding: below ε·λ_max they
-  // are done; below 64·ε·λ_max·√n, where the floor of the sums is, once they stop halving.
-  const residualDone = EPSILON * lambdaMax, residualFloor = 64 * EPSILON * lambdaMax * Math.sqrt(n);
-  const rounding = EPSILON * frobenius(matrix); // what a backward-stable full decomposition commits per vector
-  let block = Math.min(n, FIRST_BLOCK);
-  let start: Float64Array | undefined;
-  let pairs: LowestEigenpairs;
-  let group: number;
-  let iterations = 0;
-  for (;;) {
-    const groupOf = (values: Float64Array): number => {
-      let count = 1;
-      while (count < values.length && values[count]! - values[0]! <= tolerance) count++;
-      return count;
-    };
-    let previous = Infinity;
-    pairs = lowestEigenpairs(matrix, n, shifted, {
-      count: block,
-      maxIterations: 30,
-      ...(start === undefined ? {} : { start }),
-      pending: (values, residuals) => {
-        const size = groupOf(values);
-        // Ritz values are upper bounds: this many eigenvalues are within the tolerance at least,
-        // so the block is too small for the group, the next one and the guard: grow it now.
-        if (size + 1 + GUARD_VECTORS > values.length) return false;
-        const gap = values[size]! - values[size - 1]!;
-        // Once the next pair has converged (to an eighth of the gap), a gap below 1e5 roundings
-        // means the step will be refused (below): stop iterating.
-        if (rounding / gap > 1e-5 && residuals[size]! <= gap / 8) return false;
-        let worst = 0;
-        for (let i = 0; i < size; i++) worst = Math.max(worst, residuals[i]!);
-        // The next eigenvalue only bounds the gap: it needs to be known to a fraction of it.
-        const nextPending = residuals[size]! > gap / 8;
-        const groupPending = worst > residualDone && !(worst <= residualFloor && worst > 0.5 * previous);
-        previous = worst;
-        return nextPending || groupPending;
-      },
-    });
-    iterations += pairs.iterations;
-    group = groupOf(pairs.values);
-    if (group + 1 + GUARD_VECTORS <= block || block === n) break;
-    if (block >= MAX_BLOCK) return refuse(`the smallest eigenvalue has ${group} or more companions within the tolerance`);
-    start = pairs.vectors;
-    // Each size costs a few iterations of n²·block: grow fast.
-    block = Math.min(n, Math.max(4 * block, 2 * group + 16), MAX_BLOCK);
+  // What a backward-stable full decomposition commits per vector: about ε·‖M‖_F (the
+  // Householder reduction's backward error; BENCHMARKS.md measures ‖AV − VΛ‖_F/‖A‖_F ≈ 3e-15
+  // over all n vectors, n ≤ 1000). Our own vectors add their residuals.
+  const rounding = EPSILON * frobeniusNorm(matrix);
+  // A gap below 1e5 roundings leaves the group's eigenspace uncertain to sin θ > 1e-5: certifying
+  // an order to 1e-9 would then need every parameter of the group to be untouched by the near
+  // eigenvectors, and on the digits runs such steps were always refused at the end. Giving up
+  // there saves the factorization of M; a refusal is never wrong, it only costs the full path.
+  const found = lowestCluster(matrix, n, shifted, {
+    tolerance, largest: lambdaMax, rounding, maxSine: 1e-5, firstBlock: FIRST_BLOCK, maxBlock: MAX_BLOCK, guard: GUARD_VECTORS,
+  });
+  if (!found.ok) {
+    if (!('gap' in found)) return refuse(found.reason);
+    return refuse(
+      `the order is not certain: the group of ${found.size} is separated by ${(found.gap * unit).toExponential(2)} at most, ` +
+        `only ${(found.gap / rounding).toExponential(1)}× the rounding of M (sin θ > 1e-5)`,
+    );
   }
-  const values = pairs.values;
+  const cluster = found.cluster, group = cluster.size, { values, vectors, residuals } = cluster.pairs;
   const lambdaMin = values[0]!;
   if (!(lambdaMin > 1000 * tolerance)) {
     return refuse(`λ_min = ${lambdaMin * unit} is within 1000× the tolerance: an exact or near-exact dependency`);
   }
-  if (group >= values.length) return refuse('the block holds no eigenvalue beyond the group');
-  // Before paying for the factorization of M and diag(M⁻¹) (n³/2): with the group's eigenspace
-  // uncertain to sin θ = ‖E‖/gap > 1e-5, certifying an order to 1e-9 would need every parameter
-  // in the group to be untouched by the near eigenvectors; on the digits runs such steps were
-  // always refused at the end, so give up now. (A refusal is never wrong, it only sends the step
-  // to the full path.) The next Ritz value has converged to an eighth of the gap: it is a real
-  // eigenvalue outside the group, and the true gap is within 1/8 of this one (or smaller).
-  const ritzGap = values[group]! - values[group - 1]!;
-  if (rounding / ritzGap > 1e-5 && pairs.residuals[group]! <= ritzGap / 8) {
-    return refuse(`the order is not certain: the group of ${group} is separated by ${(ritzGap * unit).toExponential(2)} at most, only ${(ritzGap / rounding).toExponential(1)}× the rounding of M (sin θ > 1e-5)`);
-  }
   if (values[group - 1]! - lambdaMin > tolerance / 2 || values[group]! - lambdaMin < 2 * tolerance) {
     return refuse('an eigenvalue lies near the tolerance boundary λ_min + tolerance: the group is ambiguous');
   }
-  // Eigenvalues below the group's largest (λ_m) plus these distances are not possible: the
-  // Ritz values beyond the group are upper bounds, within their residuals of an eigenvalue.
-  const top = values[group - 1]!;
-  const gap = values[group]! - pairs.residuals[group]! - top;
-  if (!(gap > 0)) return refuse('the next eigenvalue is not separated from the group by more than its own uncertainty');
-  // The near eigenvectors: the converged Ritz pairs right after the group (residual within an
-  // eighth of their distance to it); everything beyond lies at least as far as the last of them.
-  let near = group;
-  while (near < values.length && pairs.residuals[near]! <= (values[near]! - top) / 8) near++;
-  if (near === group) return refuse('the next eigenvalue did not converge: the gap above the group is unknown');
-  const farGap = values[near - 1]! - pairs.residuals[near - 1]! - top;
   let residualSquares = 0;
-  for (let i = 0; i < group; i++) residualSquares += pairs.residuals[i]! ** 2;
-  const condition = lambdaMax / lambdaMin;
-  // The perturbation both paths may commit: ours (the residuals) plus what a backward-stable
-  // full decomposition commits, about ε·‖M‖_F per vector (the Householder reduction's backward
-  // error; BENCHMARKS.md measures ‖AV − VΛ‖_F/‖A‖_F ≈ 3e-15 over all n vectors, n ≤ 1000).
-  const norm = frobenius(matrix);
+  for (let i = 0; i < group; i++) residualSquares += residuals[i]! ** 2;
   const perturbation = Math.sqrt(residualSquares) + rounding;
   const eigenspaceShare = new Float64Array(n);
   const groupPart = new Float64Array(n); // Σ_{k ∈ group} u_jk²/λ_k
   for (let i = 0; i < group; i++) {
-    const row = i * n;
     for (let j = 0; j < n; j++) {
-      const u2 = pairs.vectors[row + j]! ** 2;
+      const u2 = vectors[i * n + j]! ** 2;
       eigenspaceShare[j]! += u2;
       groupPart[j]! += u2 / values[i]!;
     }
   }
   const factor = shift > 0 ? choleskyFactor(matrix, n) : shifted; // M = (M − σI) + σI: positive definite
   const inverse = inverseDiagonal(factor);
-  const { degenerateShare, scoreError, unstable } = certify(groupPart, inverse, eigenspaceShare, pairs, group, near, top, farGap, perturbation, lambdaMin, norm);
+  // In exact arithmetic the group's part of [M⁻¹]_jj is at most all of it.
+  const degenerateShare = groupPart.map((part, j) => Math.min(1, part / inverse[j]!));
+  // How far each score and tie-breaker may be from the full path's: P_jj moves by the projector
+  // bound, the score by that over λ_min·[M⁻¹]_jj, and [M⁻¹]_jj itself — on either path the
+  // inverse of M plus E — by e_jᵀM⁻¹EM⁻¹e_j ≤ ‖E‖·[M⁻¹]_jj/λ_min.
+  const moved = projectorDiagonalBounds(cluster, n, eigenspaceShare, perturbation);
+  const condition = lambdaMax / lambdaMin;
+  const shareErrors = moved.map((v) => ROUNDING_CONSTANT * v);
+  const scoreErrors = moved.map((v, j) => ROUNDING_CONSTANT * (v / (lambdaMin * inverse[j]!) + (rounding / lambdaMin) * degenerateShare[j]!));
+  const scoreError = scoreErrors.reduce((a, b) => Math.max(a, b), 0);
+  const unstable = orderInstability(degenerateShare, scoreErrors, eigenspaceShare, shareErrors);
   if (unstable !== null) {
     return refuse(
-      `the order is not certain: ${unstable} (scores uncertain to ±${scoreError.toExponential(1)}; gap ${(gap * unit).toExponential(2)} ` +
+      `the order is not certain: ${unstable} (scores uncertain to ±${scoreError.toExponential(1)}; gap ${(cluster.gap * unit).toExponential(2)} ` +
         `after the smallest ${group} eigenvalue(s), condition ${condition.toExponential(2)})`,
     );
   }
@@ -510,54 +466,12 @@ export function belsleyFastDiagnostics(m: Float64Array, n: number, options: Bels
       leastRelevant: argmaxWithTies(degenerateShare, eigenspaceShare),
       tolerance: tolerance * unit,
       scaled,
-      gap: gap * unit,
+      gap: cluster.gap * unit,
       scoreError,
-      iterations,
-      blockSize: block,
+      iterations: cluster.iterations,
+      blockSize: cluster.block,
     },
   };
-}
-
-/**
- * The scores `(Σ_{k∈group} u_jk²/λ_k) / [M⁻¹]_jj` and whether their order is certain. Per
- * parameter, how far each score (and its tie-breaker) may be from the full path's: to first
- * order a perturbation E moves the group's projector P by Σ_{k∉G} terms u_k·(u_kᵀ·E·P)/(λ_k − λ_m),
- * so P_jj moves by at most 2‖E‖·√P_jj·(Σ_{k near} |u_kj|/(λ_k − λ_m) + ‖P_far·e_j‖/(λ_far − λ_m)):
- * a parameter the nearest eigenvectors do not touch is far less sensitive than ‖E‖/gap says. The
- * score moves by that over λ_min·[M⁻¹]_jj; [M⁻¹]_jj itself, on either path the inverse of M plus
- * E, moves by e_jᵀM⁻¹EM⁻¹e_j ≤ ‖E‖·[M⁻¹]_jj/λ_min. All times ROUNDING_CONSTANT.
- */
-function certify(
-  groupPart: Float64Array, inverse: Float64Array, share: Float64Array, pairs: LowestEigenpairs,
-  group: number, near: number, top: number, farGap: number, perturbation: number, lambdaMin: number, norm: number,
-): { degenerateShare: Float64Array; scoreError: number; unstable: string | null } {
-  const n = share.length;
-  const { values, vectors, residuals } = pairs;
-  // In exact arithmetic the group's part of [M⁻¹]_jj is at most all of it.
-  const degenerateShare = groupPart.map((part, j) => Math.min(1, part / inverse[j]!));
-  const scoreErrors = new Float64Array(n), shareErrors = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    let nearSum = 0, nearSquares = 0;
-    for (let i = group; i < near; i++) {
-      const u = vectors[i * n + j]!;
-      nearSum += Math.abs(u) / (values[i]! - residuals[i]! - top);
-      nearSquares += u * u;
-    }
-    const far = Math.sqrt(Math.max(0, 1 - share[j]! - nearSquares));
-    const coupling = perturbation * (nearSum + far / farGap);
-    const moved = 2 * Math.sqrt(share[j]!) * coupling + coupling * coupling;
-    shareErrors[j] = ROUNDING_CONSTANT * moved;
-    scoreErrors[j] = ROUNDING_CONSTANT * (moved / (lambdaMin * inverse[j]!) + ((EPSILON * norm) / lambdaMin) * degenerateShare[j]!);
-  }
-  const scoreError = scoreErrors.reduce((a, b) => Math.max(a, b), 0);
-  return { degenerateShare, scoreError, unstable: orderInstability(degenerateShare, scoreErrors, share, shareErrors) };
-}
-
-/** ‖a‖_F (entries are near 1 after the power-of-two scaling: no overflow). */
-function frobenius(a: Float64Array): number {
-  let sum = 0;
-  for (const v of a) sum += v * v;
-  return Math.sqrt(sum);
 }
 
 /** M − σI, a copy. */

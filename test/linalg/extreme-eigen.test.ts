@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { choleskyFactor, symmetricEigen } from '../../src/linalg/index.js';
 import { largestEigenvalue, lowestEigenpairs, orthonormalizeRows } from '../../src/linalg/extreme-eigen.js';
+import { lowestCluster, projectorDiagonalBounds } from '../../src/linalg/lowest-cluster.js';
 import { logSpaced, naiveProduct, orthonormalityError, randomMatrix, symmetricWithSpectrum } from './support.js';
 
 describe('lowestEigenpairs', () => {
@@ -62,5 +63,65 @@ describe('orthonormalizeRows', () => {
     const transposed = Float64Array.from({ length: 120 }, (_, idx) => v[(idx % 4) * 30 + Math.floor(idx / 4)]!);
     expect(orthonormalityError(transposed, 30, 4)).toBeLessThan(1e-14);
     expect(v.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('lowestCluster and projectorDiagonalBounds', () => {
+  /** Q·diag(values)·Qᵀ, and the diagonal of the projector onto the eigenvectors of the `size` smallest. */
+  function projectorDiagonal(a: Float64Array, n: number, size: number): Float64Array {
+    const { vectors } = symmetricEigen(a, n);
+    return Float64Array.from({ length: n }, (_, j) => {
+      let s = 0;
+      for (let k = n - size; k < n; k++) s += vectors[j * n + k]! ** 2;
+      return s;
+    });
+  }
+
+  it('finds a cluster of three at 1 under a gap, and bounds how far a perturbation moves P_jj', () => {
+    const n = 60;
+    const values = [1, 1, 1, 1.001, 1.002, ...Array.from({ length: n - 5 }, (_, i) => 2 + i)];
+    const a = symmetricWithSpectrum(values, 8);
+    const s = a.slice();
+    for (let i = 0; i < n; i++) s[i * n + i]! -= 1 - 1e-9;
+    const found = lowestCluster(a, n, choleskyFactor(s, n), {
+      tolerance: 1e-12, largest: n - 4, rounding: 1e-14, maxSine: 1e-5, firstBlock: 8, maxBlock: 32, guard: 4,
+    });
+    if (!found.ok) throw new Error(found.reason);
+    const { cluster } = found;
+    expect(cluster.size).toBe(3);
+    expect(cluster.near).toBeGreaterThanOrEqual(5); // 1.001 and 1.002 at least
+    expect(cluster.gap).toBeGreaterThan(0.9e-3);
+    expect(cluster.gap).toBeLessThanOrEqual(1e-3 * (1 + 1e-9));
+    const share = Float64Array.from({ length: n }, (_, j) => {
+      let t = 0;
+      for (let i = 0; i < 3; i++) t += cluster.pairs.vectors[i * n + j]! ** 2;
+      return t;
+    });
+    const reference = projectorDiagonal(a, n, 3);
+    for (let j = 0; j < n; j++) expect(Math.abs(share[j]! - reference[j]!)).toBeLessThan(1e-10);
+    // A random symmetric E of norm η: every |ΔP_jj| within the bound (first order, η small).
+    const eta = 1e-9;
+    const e = symmetricWithSpectrum(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? eta : -eta)), 17);
+    const moved = projectorDiagonal(a.map((v, idx) => v + e[idx]!), n, 3);
+    const bounds = projectorDiagonalBounds(cluster, n, share, eta);
+    let tightest = 0;
+    for (let j = 0; j < n; j++) {
+      const change = Math.abs(moved[j]! - reference[j]!);
+      expect(change).toBeLessThanOrEqual(bounds[j]! + 1e-12);
+      tightest = Math.max(tightest, change / bounds[j]!);
+    }
+    expect(tightest).toBeGreaterThan(1e-3); // a bound, not a vacuous one
+  });
+
+  it('reports a gap too small for the rounding instead of a cluster', () => {
+    const n = 40;
+    const a = symmetricWithSpectrum([1, 1 + 1e-12, ...Array.from({ length: n - 2 }, (_, i) => 2 + i)], 3);
+    const s = a.slice();
+    for (let i = 0; i < n; i++) s[i * n + i]! -= 1 - 1e-6;
+    const found = lowestCluster(a, n, choleskyFactor(s, n), {
+      tolerance: 1e-14, largest: n, rounding: 1e-14, maxSine: 1e-5, firstBlock: 8, maxBlock: 32, guard: 4,
+    });
+    expect(found.ok).toBe(false);
+    if (!found.ok) expect(found.reason).toMatch(/^separation$|did not converge/);
   });
 });
