@@ -5,8 +5,8 @@
  * the method's order, so there are 20 scorings. At every step M is built once and scored by both
  * the forced full eigendecomposition and the default (fast path where it is safe, full
  * otherwise), back to back on the same matrix, timing the build and each decomposition and
- * comparing the two orders; the full path's removals are applied (they are the default's too
- * whenever the orders agree, so the totals are those of two separate runs).
+ * comparing the two orders (the same ξ, the same order up to ties); the full path's removals
+ * are applied, so both paths see the same networks even where a cut falls among tied scores.
  *
  * The network is a MAP fit (trainOnDataset, α = 1, L-BFGS to convergence; its time is printed
  * but not counted) on the train rows of the default 75/25 split of the built-in digits data.
@@ -18,7 +18,7 @@ import { loadDataset } from '../src/data/index.js';
 import { trainOnDataset } from '../src/nn/fit.js';
 import type { MLP } from '../src/nn/mlp.js';
 import { belsleyMethod, belsleyScores } from '../src/pruning/belsley-method.js';
-import { orderWithTies } from '../src/pruning/belsley.js';
+import { belsleyOrder } from '../src/pruning/belsley.js';
 import { posteriorCurvature } from '../src/pruning/dense.js';
 import { Random } from '../src/random/random.js';
 
@@ -38,10 +38,22 @@ function scoring(matrix: Float64Array, network: MLP, alpha: number, fullDecompos
   const start = performance.now();
   const result = belsleyScores(matrix, k, alpha, { fullDecomposition });
   const ms = performance.now() - start;
-  // The method's order (belsleyMethod.score): ξ first, then by score, ties by index.
+  // The method's order (belsleyMethod.score): ξ first, then by score, largest first.
   const active = network.activeIndices();
-  const order = Int32Array.from(orderWithTies(result.scores, result.xi), (a) => active[a]!);
+  const order = Int32Array.from(belsleyOrder(result.scores, result.xi), (a) => active[a]!);
   return { ms, path: String(result.details['decomposition']), note: String(result.details['decompositionNote']), order, scores: result.scores };
+}
+
+/** The largest amount by which a later parameter of `order` outscores an earlier one, in the full path's scores (over the active set). */
+function worstInversion(order: Int32Array, fullScores: Float64Array, network: MLP): number {
+  const position = new Map(Array.from(network.activeIndices(), (j, a) => [j, a] as const));
+  let worst = -Infinity, later = -Infinity;
+  for (let i = order.length - 1; i >= 1; i--) {
+    const score = fullScores[position.get(order[i]!)!]!;
+    worst = Math.max(worst, later - score);
+    later = Math.max(later, score);
+  }
+  return worst;
 }
 
 export async function run(): Promise<void> {
@@ -80,8 +92,11 @@ export async function run(): Promise<void> {
     const removed = Array.from(full.order.subarray(0, count));
     const fastRemoved = new Set(fast.order.subarray(0, count));
     const differ = removed.filter((j) => !fastRemoved.has(j)).length;
-    const sameOrder = full.order.every((j, i) => j === fast.order[i]);
-    if (differ > 0 || !sameOrder) differences.push(`step ${s}: orders differ${differ > 0 ? `, ${differ} of ${count} removals` : ' (not in the removed 5%)'}`);
+    // Up to ties: wherever the default puts p before q, the full path's score of q is not above
+    // p's by more than 1e-9; removals may then differ only among parameters tied at the cut.
+    const inversion = worstInversion(fast.order, full.scores, network);
+    if (fast.order[0] !== full.order[0] || inversion > 1e-9) differences.push(`step ${s}: ξ or the order differ beyond ties (by ${inversion.toExponential(1)})`);
+    if (differ > 0) differences.push(`step ${s}: ${differ} of ${count} removals differ, among parameters whose scores tie at the cut (orders agree up to ties)`);
     if (fast.path === 'full') refusals.push(`  step ${s} (k = ${k}): ${fast.note}`);
     buildTotal += buildMs; fullTotal += full.ms; fastTotal += fast.ms;
     console.log(
@@ -99,5 +114,5 @@ export async function run(): Promise<void> {
   for (const line of refusals) console.log(line);
   const methodOrderMatches = firstOrder !== null && Array.from(check.order).every((j, i) => j === firstOrder![i]);
   console.log(`belsleyMethod.score on the unpruned network gives the bench's first order: ${methodOrderMatches}`);
-  console.log(differences.length === 0 ? `both paths gave the same order, hence the same removals, at every one of the ${STEPS} steps` : differences.join('\n'));
+  console.log(differences.length === 0 ? `both paths gave the same ξ, the same order and the same removals at every one of the ${STEPS} steps` : differences.join('\n'));
 }

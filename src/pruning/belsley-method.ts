@@ -14,7 +14,7 @@ import { add, mul, mask as maskOp, square, sum, Tensor, valueAndGrad } from '../
 import { spdInverse } from '../linalg/index.js';
 import { batchRows, negLogLikelihood } from '../nn/losses.js';
 import { forward } from '../nn/mlp.js';
-import { belsleyDiagnostics, belsleyFastDiagnostics, covarianceOfSamples, orderWithTies } from './belsley.js';
+import { belsleyDiagnostics, belsleyFastDiagnostics, belsleyOrder, covarianceOfSamples } from './belsley.js';
 import { checkDenseActiveSize, inverseFromEigen, posteriorCurvature, type DenseCurvature } from './dense.js';
 import type { RelevanceContext, RelevanceMethod, RelevanceResult } from './relevance.js';
 
@@ -203,9 +203,9 @@ export const belsleyMethod: RelevanceMethod<BelsleyMethodOptions> = {
     const scores = new Float64Array(n).fill(Number.NaN);
     active.forEach((j, a) => (scores[j] = diagnosis.scores[a]!));
     // ξ first (its tie-breaking lives in the diagnostics), then the rest by their share of the
-    // degenerate component(s), largest first, ties (within 1e-9) by index.
+    // degenerate component(s), largest first.
     const xi = active[diagnosis.xi]!;
-    const order = Int32Array.from(orderWithTies(diagnosis.scores, diagnosis.xi), (a) => active[a]!);
+    const order = Int32Array.from(belsleyOrder(diagnosis.scores, diagnosis.xi), (a) => active[a]!);
     return {
       method: 'belsley',
       label: `belsley (${label}${diagnosis.scaled ? ', scaled to unit diagonal' : ''})`,

@@ -708,35 +708,26 @@ export function removeParameter(m: Float64Array, n: number, index: number, kind:
 }
 
 /**
- * Positions `0…n−1` ranked for removal: `first` (ξ), then the others by score, largest first,
- * with the tie rule of ξ: a run of scores within 1e-9 of the run's largest is ordered by
- * position, lowest first. Scores that close are ties — rounding, not the matrix, would order
- * them (typically the many parameters with no share in the degenerate component, whose scores
- * are rounding-level numbers like 1e-29) — so any two computations of the same scores to within
- * a fraction of 1e-9 give the same order, and the order does not depend on noise.
+ * Positions `0…n−1` ranked for removal as the Belsley method ranks them: `first` (ξ), then the
+ * others by score, largest first, an exact tie to the lower position. Scores within 1e-9 of
+ * each other are ties (the documented tie tolerance) and rounding may order them either way.
  *
  * @example
- * orderWithTies(new Float64Array([0.2, 1e-30, 0.9, 3e-31]), 2); // [2, 0, 1, 3]
+ * belsleyOrder(new Float64Array([0.2, 1e-30, 0.9, 3e-31]), 2); // [2, 0, 1, 3]
  */
-export function orderWithTies(scores: Float64Array, first: number): Int32Array {
+export function belsleyOrder(scores: Float64Array, first: number): Int32Array {
   const rest = Array.from(scores.keys()).filter((j) => j !== first).sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const out = [first];
-  for (let i = 0; i < rest.length;) {
-    const lead = scores[rest[i]!]!;
-    let end = i;
-    while (end < rest.length && scores[rest[end]!]! >= lead - TIE_TOLERANCE) end++;
-    out.push(...rest.slice(i, end).sort((a, b) => a - b));
-    i = end;
-  }
-  return Int32Array.from(out);
+  return Int32Array.from([first, ...rest]);
 }
 
 /**
- * Why the choices of {@link argmaxWithTies} (ξ) and {@link orderWithTies} (the rest) could come
- * out differently for scores anywhere within ±`primaryError` (and tie-breakers within
- * ±`secondaryError`) of the given ones, or null if they cannot. Every decision those functions
- * make is "is this score within 1e-9 of the largest one left?"; it is certain when the answer is
- * the same for the lowest and the highest value the largest one left and this one can take.
+ * Why the full path, whose scores and tie-breakers lie anywhere within ±`primaryError` and
+ * ±`secondaryError` of these, could choose another ξ ({@link argmaxWithTies}) or order two
+ * parameters that are not tied (more than 1e-9 apart) the other way ({@link belsleyOrder});
+ * null if it cannot. ξ's rule decides "is this score within 1e-9 of the largest of the others?":
+ * certain when the answer is the same at both ends of the intervals. Two others a, b with
+ * s_a ≥ s_b could swap when s_a − e_a < s_b + e_b; the full path's scores then differ by at most
+ * (s_a − s_b) + e_a + e_b, which must not exceed 1e-9 (a tie, either order being right).
  */
 function orderInstability(primary: Float64Array, primaryError: Float64Array, secondary: Float64Array, secondaryError: Float64Array): string | null {
   /**
@@ -769,11 +760,19 @@ function orderInstability(primary: Float64Array, primaryError: Float64Array, sec
     candidates = parts.tied;
   }
   const xi = candidates[0]!;
-  let remaining = Array.from(primary.keys()).filter((j) => j !== xi);
-  while (remaining.length > 0) {
-    const parts = split(remaining, primary, primaryError);
-    if (typeof parts === 'number') return `whether parameter ${parts} ties with the largest score left`;
-    remaining = parts.rest;
+  const rest = Array.from(primary.keys()).filter((j) => j !== xi).sort((a, b) => primary[b]! - primary[a]!);
+  let largestError = 0;
+  for (const j of rest) largestError = Math.max(largestError, primaryError[j]!);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!, low = primary[a]! - primaryError[a]!;
+    // Only those still within reach of a's lowest value can swap with it.
+    for (let t = i + 1; t < rest.length && primary[rest[t]!]! + largestError > low; t++) {
+      const b = rest[t]!;
+      if (primary[b]! + primaryError[b]! <= low) continue;
+      if (primary[a]! - primary[b]! + primaryError[a]! + primaryError[b]! > TIE_TOLERANCE) {
+        return `whether parameters ${a} and ${b}, not a tie, keep their order`;
+      }
+    }
   }
   return null;
 }
