@@ -48,9 +48,12 @@ export function posteriorCurvature(context: RelevanceContext, curvature: DenseCu
   checkDenseActiveSize(method, active.length);
   const options = { noiseVariance: context.noiseVariance ?? 1 };
   const n = network.parameterCount;
-  const full = curvature === 'exact' ? exactHessianMatrix(network, batch, task, options) : gaussNewtonMatrix(network, batch, task, options);
   const k = active.length;
-  const matrix = principalSubmatrix(full, n, active);
+  // G is built over the active columns only (its cost shrinks with k²); the exact Hessian has
+  // no such shortcut, so its principal submatrix is taken.
+  const matrix = curvature === 'exact'
+    ? principalSubmatrix(exactHessianMatrix(network, batch, task, options), n, active)
+    : gaussNewtonMatrix(network, batch, task, { ...options, active });
   const alphas = alphaPerParameter(network, alpha);
   for (let i = 0; i < k; i++) matrix[i * k + i]! += alphas[active[i]!]!;
   if (curvature === 'gauss-newton') {

@@ -10,7 +10,10 @@ export { obsMethod, obsUpdate, type ObsOptions } from './obs.js';
 export { belsleyMethod, trajectorySamples, BELSLEY_MATRICES, type BelsleyMatrix, type BelsleyMethodOptions } from './belsley-method.js';
 export { posteriorCurvature, DENSE_ACTIVE_LIMIT, type DenseCurvature, type PosteriorCurvature } from './dense.js';
 export { neuronGroups, groupScores, removeUnits, type NeuronGroup, type GroupScore, type Aggregation } from './structured.js';
-export { belsleyDiagnostics, belsleyPrune, covarianceOfSamples, type BelsleyDiagnostics, type BelsleyPruneResult } from './belsley.js';
+export {
+  belsleyDiagnostics, belsleyFastDiagnostics, belsleyPrune, removeParameter, covarianceOfSamples,
+  type BelsleyDiagnostics, type BelsleyPruneResult, type BelsleyMatrixKind, type BelsleyRemoval,
+} from './belsley.js';
 export { isMethodName, scoreRelevance, RELEVANCE_METHODS, SEED_METHODS, type MethodName, type MethodOptions } from './methods.js';
 export { pruneLoop, type PosteriorState, type PruneLoopData, type PruneLoopOptions, type PruneLoopResult, type PruneStep, type StepElbo } from './iterate.js';
 export { shrinkModel, sizeOf, type ModelSize, type RemovedUnit, type ShrinkResult } from './shrink.js';

@@ -20,10 +20,10 @@ import { alphaPerParameter } from '../nn/losses.js';
 import { resultFromScores, type RelevanceMethod } from './relevance.js';
 
 /** Which objective's change the OBD saliency estimates. */
-export type Saliency = 'likelihood' | 'posterior' | 'seed';
+export type Saliency = 'likelihood' | 'posterior' | 'seed' | 'map';
 
 /** The saliencies, default first (chosen by the study in docs/methods.md). */
-export const SALIENCIES: readonly Saliency[] = ['likelihood', 'posterior', 'seed'];
+export const SALIENCIES: readonly Saliency[] = ['likelihood', 'posterior', 'seed', 'map'];
 
 /** Options of the OBD method. */
 export interface ObdOptions {
@@ -43,6 +43,7 @@ const SALIENCY_LABELS: Record<Saliency, string> = {
   likelihood: 'Δ negative log-likelihood: −g·w + ½h·w²',
   posterior: 'Δ negative log-posterior: −(g + αw)·w + ½(h + α)·w²',
   seed: "the seed's ½h·w² (assumes a zero gradient)",
+  map: 'Δ negative log-likelihood at a MAP fit, where g = −αw: ½(h + 2α)·w²',
 };
 
 export const obdMethod: RelevanceMethod<ObdOptions> = {
@@ -75,6 +76,7 @@ export const obdMethod: RelevanceMethod<ObdOptions> = {
     const w = network.params;
     const saliencyOf: Record<Saliency, (j: number) => number> = {
       seed: (j) => (diagonal[j]! * w[j]! * w[j]!) / 2,
+      map: (j) => ((precision * diagonal[j]! + 2 * alphas[j]!) * w[j]! * w[j]!) / 2,
       likelihood: (j) => -precision * gradient[j]! * w[j]! + (precision * diagonal[j]! * w[j]! * w[j]!) / 2,
       posterior: (j) => -(precision * gradient[j]! + alphas[j]! * w[j]!) * w[j]! + ((precision * diagonal[j]! + alphas[j]!) * w[j]! * w[j]!) / 2,
     };
