@@ -268,8 +268,9 @@ function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<t
   }
   if (details['conditionIndices'] instanceof Float64Array) {
     const eta = details['conditionIndices'];
-    const largest = eta[eta.length - 1]!;
-    lines.push(`condition indices: largest ${formatNumber(largest)}, ${details['exactDependencies']} exact dependencies`);
+    lines.push(`condition indices: largest ${formatNumber(eta[eta.length - 1]!)}, ${details['exactDependencies']} exact dependencies`);
+  } else if (typeof details['largestConditionIndex'] === 'number') {
+    lines.push(`condition indices: largest ${formatNumber(details['largestConditionIndex'])} (${details['decompositionNote'] ?? 'fast path: the smallest eigenvalues only'})`);
   }
   lines.push('');
   const extra = result.method === 'obd' ? 'h_jj' : result.method === 'variational' ? 'μ / σ' : '';

@@ -10,9 +10,9 @@
  * - `samples`: the empirical covariance of given samples of the parameter vector.
  * H is the Gauss-Newton matrix by default, the exact Hessian as an option (dense.ts).
  */
-import { mul, Tensor, valueAndGrad } from '../autograd/index.js';
 import { spdInverse } from '../linalg/index.js';
-import { alphaPerParameter, batchRows, negLogPosterior } from '../nn/losses.js';
+import { FusedMlp } from '../nn/fused.js';
+import { alphaPerParameter } from '../nn/losses.js';
 import { belsleyDiagnostics, belsleyFastDiagnostics, belsleyOrder, covarianceOfSamples } from './belsley.js';
 import { checkDenseActiveSize, inverseFromEigen, posteriorCurvature, type DenseCurvature } from './dense.js';
 import type { RelevanceContext, RelevanceMethod, RelevanceResult } from './relevance.js';
@@ -61,7 +61,11 @@ export function trajectorySamples(context: RelevanceContext, snapshots: number, 
   const batchSize = Math.min(32, batch.rows);
   const burnIn = Math.max(50, Math.ceil(snapshots / 10));
   const out = new Float64Array(snapshots * k);
-  const logNoise = Math.log(context.noiseVariance ?? 1);
+  const logNoise = task === 'regression' ? Math.log(context.noiseVariance ?? 1) : 0;
+  // The negative log-posterior of the mini-batch (scaled to the data set), by the fused passes.
+  const fused = new FusedMlp(network, batchSize);
+  const terms = { task, alpha: alphaPerParameter(network, alpha), logNoiseVariance: logNoise, dataScale: batch.rows / batchSize };
+  const gradient = new Float64Array(network.parameterCount);
   let order = rng.permutation(batch.rows);
   let at = 0;
   for (let step = 0; step < burnIn + snapshots; step++) {
@@ -69,12 +73,11 @@ export function trajectorySamples(context: RelevanceContext, snapshots: number, 
       order = rng.permutation(batch.rows);
       at = 0;
     }
-    const rows = batchRows(batch, order.subarray(at, at + batchSize));
+    fused.negLogPosterior(w, batch, { ...terms, rows: order.subarray(at, at + batchSize) }, gradient);
     at += batchSize;
-    // Per-row objective (NLL of the mini-batch scaled to the data set, plus the prior, over N),
-    // so the step size means the same on any data set.
-    const { grad } = valueAndGrad((t: Tensor) => mul(1 / batch.rows, negLogPosterior(network, rows, task, alpha, t, logNoise, batch.rows / batchSize)))(new Tensor(w));
-    for (const j of active) w[j]! -= learningRate * grad.data[j]!;
+    // A step on the per-row objective (the posterior over N), so the step size means the same
+    // on any data set.
+    for (const j of active) w[j]! -= (learningRate / batch.rows) * gradient[j]!;
     if (step >= burnIn) active.forEach((j, a) => (out[(step - burnIn) * k + a] = w[j]!));
   }
   return out;
