@@ -5,12 +5,16 @@
  *
  * | saliency     | s_j                                   | at a MAP fit (g = −αŵ) |
  * |--------------|---------------------------------------|------------------------|
+ * | `map`        | ½(h_jj + 2α) w_j²                     | ½(h_jj + 2α) w_j²      |
  * | `likelihood` | −g_j w_j + ½ h_jj w_j²                | ½(h_jj + 2α) w_j²      |
  * | `posterior`  | −(g_j + α w_j) w_j + ½(h_jj + α) w_j² | ½(h_jj + α) w_j²       |
  * | `seed`       | ½ h_jj w_j²                           | ½ h_jj w_j²            |
  *
  * The seed's form assumes g = 0, which does not hold at a MAP fit: there the prior balances the
- * likelihood's gradient. For regression, `likelihood` and `posterior` are in the units of the
+ * likelihood's gradient. `map` (the default) is `likelihood` with that balance taken as given:
+ * equal to it at a converged fit, and not misled once pruning without a refit has moved the
+ * model off the fit, where the first-order term of `likelihood` extrapolates a gradient that
+ * many simultaneous removals do not share (docs/methods.md, "Which OBD saliency"). For regression, `likelihood` and `posterior` are in the units of the
  * fitted objective (g and h divided by the model's noise variance s²); `seed` and the reported
  * `hessianDiag` stay at unit noise. The Gauss-Newton and Becker-LeCun diagonals are offered as
  * labelled approximations of h.
@@ -23,13 +27,13 @@ import { resultFromScores, type RelevanceMethod } from './relevance.js';
 export type Saliency = 'likelihood' | 'posterior' | 'seed' | 'map';
 
 /** The saliencies, default first (chosen by the study in docs/methods.md). */
-export const SALIENCIES: readonly Saliency[] = ['likelihood', 'posterior', 'seed', 'map'];
+export const SALIENCIES: readonly Saliency[] = ['map', 'likelihood', 'posterior', 'seed'];
 
 /** Options of the OBD method. */
 export interface ObdOptions {
   /** Which diagonal (default `exact`). */
   readonly curvature?: CurvatureKind;
-  /** Which objective's change (default `likelihood`). */
+  /** Which objective's change (default `map`). */
   readonly saliency?: Saliency;
 }
 
@@ -51,7 +55,7 @@ export const obdMethod: RelevanceMethod<ObdOptions> = {
   summary: 'Optimal Brain Damage: the exact Hessian diagonal, with the gradient term at a MAP fit (--saliency)',
   score(context, options = {}) {
     const curvature = options.curvature ?? 'exact';
-    const saliency = options.saliency ?? 'likelihood';
+    const saliency = options.saliency ?? 'map';
     const { network, batch, task } = context;
     const unitNoise = { noiseVariance: 1 };
     const diagonal =

@@ -322,6 +322,27 @@ describe('OBD saliencies at a MAP fit', () => {
     expect(likelihood.label).toMatch(/saliency likelihood/);
   });
 
+  it('map is ½(h + 2α)w², the likelihood saliency at a MAP fit, whatever the gradient', () => {
+    const context = trainedContext(7);
+    const map = scoreRelevance('obd', context, { saliency: 'map' });
+    const likelihood = scoreRelevance('obd', context, { saliency: 'likelihood' });
+    const h = map.details['hessianDiag'] as Float64Array;
+    for (const j of context.network.activeIndices()) {
+      const w = context.network.params[j]!;
+      expect(map.scores[j]).toBe((h[j]! + 2 * context.alpha) * w * w / 2);
+      expect(map.scores[j]).toBeCloseTo(likelihood.scores[j]!, 5); // equal at a converged fit
+    }
+    // Off the fit (weights moved), likelihood follows the gradient; map does not.
+    const moved = { ...context, network: context.network.clone() };
+    moved.network.params.forEach((v, j) => (moved.network.params[j] = 1.3 * v));
+    moved.network.applyMask();
+    const j = moved.network.activeIndices()[5]!;
+    const w = moved.network.params[j]!;
+    const hMoved = scoreRelevance('obd', moved, { saliency: 'map' }).details['hessianDiag'] as Float64Array;
+    expect(scoreRelevance('obd', moved, { saliency: 'map' }).scores[j]).toBe((hMoved[j]! + 2 * context.alpha) * w * w / 2);
+    expect(Math.abs(scoreRelevance('obd', moved, { saliency: 'likelihood' }).scores[j]! - (hMoved[j]! + 2 * context.alpha) * w * w / 2)).toBeGreaterThan(1e-6);
+  });
+
   it('at ŵ the likelihood saliency is ½(h + 2α)w² and predicts the true ΔNLL of zeroing a parameter better than the seed form', () => {
     const context = trainedContext(7);
     const { network, batch } = context;
