@@ -220,14 +220,8 @@ function methodOptions(
   return options;
 }
 
+/** The `--json` document: the result's fields, with OBD's Hessian diagonal and the saliency at the top level. */
 function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, note: string | null, scored: Scored): Record<string, unknown> {
-  const { hessianDiag, saliency, ...details } = result.details as Record<string, unknown>;
-  // Belsley's proportions as rows per parameter, one value per component, as `prunus belsley` prints them.
-  if (details['proportions'] instanceof Float64Array) {
-    const flat = details['proportions'];
-    const k = Math.round(Math.sqrt(flat.length));
-    details['proportions'] = Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * k, (j + 1) * k)));
-  }
   return {
     method: result.method,
     label: result.label,
@@ -243,14 +237,38 @@ function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<ty
     order: Array.from(result.order),
     leastRelevant: result.leastRelevant,
     leastRelevantName: model.network.parameterName(result.leastRelevant),
-    ...(hessianDiag !== undefined ? { hessianDiag } : {}),
-    ...(saliency !== undefined ? { saliency } : {}),
-    details,
+    ...methodFields(result),
     ...(groups !== null
       ? { structured: groups.map((g) => ({ unit: g.group.name, layer: g.group.layer, index: g.group.unit, score: g.score, activeParameters: g.active })) }
       : {}),
     ...(note !== null ? { note } : {}),
   };
+}
+
+/** Each method's own fields of `--json`: OBD's `hessianDiag` and saliency on top, the rest under `details`. */
+function methodFields(result: RelevanceResult): Record<string, unknown> {
+  switch (result.method) {
+    case 'obd': {
+      const { hessianDiag, saliency, ...details } = result.details;
+      return { hessianDiag, saliency, details };
+    }
+    case 'obs': {
+      const { saliency, ...details } = result.details;
+      return { saliency, details };
+    }
+    case 'belsley': {
+      const details = result.details;
+      // Proportions as rows per parameter, one value per component, as `prunus belsley` prints them.
+      if (details.decomposition === 'full' && details.proportions !== undefined) {
+        const flat = details.proportions;
+        const k = details.active.length;
+        return { details: { ...details, proportions: Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * k, (j + 1) * k))) } };
+      }
+      return { details };
+    }
+    default:
+      return { details: result.details };
+  }
 }
 
 function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, top: number, scored: Scored): string {
@@ -259,28 +277,26 @@ function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<t
   lines.push(`${result.label}`);
   lines.push(`${net.sizes.join('-')} network, ${net.activeCount} of ${net.parameterCount} parameters active, curvature over ${scored.count} rows (${scored.selection})`);
   lines.push(`largest |∂/∂w| of the negative log-posterior on these rows: ${formatNumber(scored.gradientNorm)}${scored.gradientNorm > 1e-3 ? ' — not a stationary point here: second-order scores assume one' : ''}`);
-  const details = result.details as Record<string, unknown>;
-  const belowPrior = details['negativePosteriorDiagonalEntries'];
-  if (typeof belowPrior === 'number' && belowPrior > 0) {
-    lines.push(`warning: ${belowPrior} diagonal entries of H + αI are negative: the model is not at a minimum (not converged)`);
-  } else if (typeof details['negativeDiagonalEntries'] === 'number' && details['negativeDiagonalEntries'] > 0) {
-    lines.push(`note: ${details['negativeDiagonalEntries']} negative entries of the likelihood's Hessian diagonal (allowed down to −α at a MAP minimum)`);
+  if (result.method === 'obd') {
+    const { negativePosteriorDiagonalEntries: belowPrior, negativeDiagonalEntries: negative } = result.details;
+    if (belowPrior > 0) lines.push(`warning: ${belowPrior} diagonal entries of H + αI are negative: the model is not at a minimum (not converged)`);
+    else if (negative > 0) lines.push(`note: ${negative} negative entries of the likelihood's Hessian diagonal (allowed down to −α at a MAP minimum)`);
   }
-  if (details['conditionIndices'] instanceof Float64Array) {
-    const eta = details['conditionIndices'];
-    lines.push(`condition indices: largest ${formatNumber(eta[eta.length - 1]!)}, ${details['exactDependencies']} exact dependencies`);
-  } else if (typeof details['largestConditionIndex'] === 'number') {
-    lines.push(`condition indices: largest ${formatNumber(details['largestConditionIndex'])} (${details['decompositionNote'] ?? 'fast path: the smallest eigenvalues only'})`);
+  if (result.method === 'belsley') {
+    const d = result.details;
+    lines.push(
+      d.decomposition === 'full'
+        ? `condition indices: largest ${formatNumber(d.largestConditionIndex)}, ${d.exactDependencies} exact dependencies`
+        : `condition indices: largest ${formatNumber(d.largestConditionIndex)} (${d.decompositionNote})`,
+    );
   }
   lines.push('');
   const extra = result.method === 'obd' ? 'h_jj' : result.method === 'variational' ? 'μ / σ' : '';
   lines.push(`rank  parameter        index  ${'score'.padStart(12)}  ${'weight'.padStart(10)}  ${extra}`);
   Array.from(result.order.subarray(0, top)).forEach((j, rank) => {
     let more = '';
-    if (result.method === 'obd') more = formatNumber((details['hessianDiag'] as Float64Array)[j]!);
-    if (result.method === 'variational') {
-      more = `${formatNumber((details['mean'] as Float64Array)[j]!)} / ${formatNumber((details['sigma'] as Float64Array)[j]!)}`;
-    }
+    if (result.method === 'obd') more = formatNumber(result.details.hessianDiag[j]!);
+    if (result.method === 'variational') more = `${formatNumber(result.details.mean[j]!)} / ${formatNumber(result.details.sigma[j]!)}`;
     lines.push(
       `${String(rank + 1).padStart(4)}  ${net.parameterName(j).padEnd(15)}  ${String(j).padStart(5)}  ${formatNumber(result.scores[j]!).padStart(12)}  ${formatNumber(net.params[j]!).padStart(10)}  ${more}`,
     );

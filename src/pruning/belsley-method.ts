@@ -15,7 +15,7 @@ import { FusedMlp } from '../nn/fused.js';
 import { alphaPerParameter } from '../nn/losses.js';
 import { belsleyDiagnostics, belsleyFastDiagnostics, belsleyOrder, covarianceOfSamples } from './belsley.js';
 import { checkDenseActiveSize, inverseFromEigen, posteriorCurvature, type DenseCurvature } from './dense.js';
-import type { RelevanceContext, RelevanceMethod, RelevanceResult } from './relevance.js';
+import type { MethodResult, RelevanceContext, RelevanceMethod } from './relevance.js';
 
 /** Where Belsley's matrix M comes from. */
 export type BelsleyMatrix = 'information' | 'laplace' | 'trajectory' | 'samples';
@@ -124,8 +124,64 @@ export interface BelsleyScores {
   readonly xi: number;
   readonly scaled: boolean;
   /** What was computed, JSON-ready: `decomposition` is `fast` or `full`, `decompositionNote` says why. */
-  readonly details: Record<string, unknown>;
+  readonly details: BelsleyDecomposition;
 }
+
+/** What both paths of Belsley's diagnostics report. */
+interface BelsleyCommonDetails {
+  /** Why this path was taken. */
+  readonly decompositionNote: string;
+  readonly largestEigenvalue: number;
+  readonly smallestEigenvalue: number;
+  /** λ_max/λ_min (Infinity with an exact dependency). */
+  readonly largestConditionIndex: number;
+  readonly exactDependencies: number;
+  readonly mostDegenerate: number;
+  readonly degenerateComponents: readonly number[];
+  /** Per active parameter, its share of the degenerate group's eigenspace (the tie-breaker of ξ). */
+  readonly eigenspaceShare: Float64Array;
+  /** The exact-dependency threshold on eigenvalues. */
+  readonly tolerance: number;
+}
+
+/** The full eigendecomposition's diagnostics. */
+export interface BelsleyFullDetails extends BelsleyCommonDetails {
+  readonly decomposition: 'full';
+  readonly eigenvalues: Float64Array;
+  readonly conditionIndices: Float64Array;
+  /** k×k row-major, when asked for (default k ≤ 400). */
+  readonly proportions?: Float64Array;
+}
+
+/** The fast path's diagnostics: the smallest eigenpairs and diag(M⁻¹) only. */
+export interface BelsleyFastDetails extends BelsleyCommonDetails {
+  readonly decomposition: 'fast';
+  readonly notComputed: readonly string[];
+  readonly smallestEigenvalues: Float64Array;
+  readonly gap: number;
+  readonly scoreError: number;
+  readonly iterations: number;
+}
+
+/** Either path's diagnostics. */
+export type BelsleyDecomposition = BelsleyFullDetails | BelsleyFastDetails;
+
+/** What the Belsley method computed: its matrix, labelled, and the diagnostics of it. */
+export type BelsleyDetails = BelsleyDecomposition & {
+  readonly matrix: BelsleyMatrix;
+  readonly matrixLabel: string;
+  /** The active indices, in the order of M's rows. */
+  readonly active: Int32Array;
+  /** `information`/`laplace` with the exact Hessian: negative eigenvalues made positive. */
+  readonly negativeEigenvalues?: number;
+  /** `trajectory`: snapshots and step size; `samples`: rows. */
+  readonly snapshots?: number;
+  readonly learningRate?: number;
+  readonly rows?: number;
+};
+
+/** Belsley's result. */
+export type BelsleyResult = MethodResult<'belsley', BelsleyDetails>;
 
 /**
  * The method's diagnostics of M (k×k over the active set): by the fast path when the options
@@ -191,10 +247,10 @@ export function belsleyScores(matrix: Float64Array, k: number, floor: number, op
   };
 }
 
-export const belsleyMethod: RelevanceMethod<BelsleyMethodOptions> = {
+export const belsleyMethod: RelevanceMethod<'belsley', BelsleyMethodOptions, BelsleyDetails> = {
   name: 'belsley',
   summary: "Belsley's collinearity diagnostics on a parameter matrix (information, laplace, trajectory or samples)",
-  score(context: RelevanceContext, options: BelsleyMethodOptions = {}): RelevanceResult {
+  score(context: RelevanceContext, options: BelsleyMethodOptions = {}): BelsleyResult {
     const network = context.network;
     const active = network.activeIndices();
     const k = active.length;

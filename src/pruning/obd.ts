@@ -21,7 +21,7 @@
  */
 import { beckerLeCunDiagonal, exactHessianDiagonal, gaussNewtonDiagonal, lossAndGradient, type CurvatureKind } from '../nn/curvature.js';
 import { alphaPerParameter } from '../nn/losses.js';
-import { resultFromScores, type RelevanceMethod } from './relevance.js';
+import { resultFromScores, type MethodResult, type RelevanceMethod } from './relevance.js';
 
 /** Which objective's change the OBD saliency estimates. */
 export type Saliency = 'likelihood' | 'posterior' | 'seed' | 'map';
@@ -37,6 +37,25 @@ export interface ObdOptions {
   readonly saliency?: Saliency;
 }
 
+/** What OBD computed on the way to its scores. */
+export interface ObdDetails {
+  readonly curvature: CurvatureKind;
+  readonly saliency: Saliency;
+  /** The Hessian diagonal of the NLL over the scored rows, at unit noise (all n parameters). */
+  readonly hessianDiag: Float64Array;
+  /** The NLL's gradient over the scored rows, at unit noise (all n parameters). */
+  readonly gradient: Float64Array;
+  /** The noise variance the `map`, `likelihood` and `posterior` saliencies divide by (1 for classification). */
+  readonly noiseVariance: number;
+  /** Active parameters with h_jj < 0 (allowed down to −α at a minimum). */
+  readonly negativeDiagonalEntries: number;
+  /** Active parameters with h_jj/s² + α < 0: the model is not at a minimum. */
+  readonly negativePosteriorDiagonalEntries: number;
+}
+
+/** OBD's result. */
+export type ObdResult = MethodResult<'obd', ObdDetails>;
+
 const CURVATURE_LABELS: Record<CurvatureKind, string> = {
   exact: 'exact Hessian diagonal',
   'gauss-newton': 'Gauss-Newton diagonal — approximation',
@@ -50,7 +69,7 @@ const SALIENCY_LABELS: Record<Saliency, string> = {
   map: 'Δ negative log-likelihood at a MAP fit, where g = −αw: ½(h + 2α)·w²',
 };
 
-export const obdMethod: RelevanceMethod<ObdOptions> = {
+export const obdMethod: RelevanceMethod<'obd', ObdOptions, ObdDetails> = {
   name: 'obd',
   summary: 'Optimal Brain Damage: the exact Hessian diagonal, with the gradient term at a MAP fit (--saliency)',
   score(context, options = {}) {

@@ -188,26 +188,27 @@ describe('the belsley method on the fast path', () => {
   }
 
   it('says which path it took: full by default at k ≤ 400, fast when asked, each with its own fields', () => {
-    const full = belsleyMethod.score(context, {});
-    expect(full.details['decomposition']).toBe('full');
-    expect(full.details['decompositionNote']).toMatch(/proportions .*k ≤ 400/);
-    expect(full.details['proportions']).toBeInstanceOf(Float64Array);
-    expect(full.details['conditionIndices']).toBeInstanceOf(Float64Array);
-    const fast = belsleyMethod.score(context, { fullDecomposition: false });
-    expect(fast.details['decomposition'], String(fast.details['decompositionNote'])).toBe('fast');
-    expect(fast.details['notComputed']).toEqual(['eigenvalues', 'conditionIndices', 'proportions']);
-    expect(fast.details['conditionIndices']).toBeUndefined();
-    const eta = full.details['largestConditionIndex'] as number;
-    expect(Math.abs((fast.details['largestConditionIndex'] as number) - eta)).toBeLessThanOrEqual(1e-9 * eta);
-    for (const field of ['largestEigenvalue', 'smallestEigenvalue', 'exactDependencies', 'mostDegenerate', 'degenerateComponents', 'eigenspaceShare', 'tolerance']) {
-      expect(fast.details[field], field).toBeDefined();
-      expect(full.details[field], field).toBeDefined();
+    const full = belsleyMethod.score(context, {}).details;
+    if (full.decomposition !== 'full') throw new Error(`expected the full path, got ${full.decomposition}`);
+    expect(full.decompositionNote).toMatch(/proportions .*k ≤ 400/);
+    expect(full.proportions).toBeInstanceOf(Float64Array);
+    expect(full.conditionIndices).toBeInstanceOf(Float64Array);
+    const fastResult = belsleyMethod.score(context, { fullDecomposition: false });
+    const fast = fastResult.details;
+    if (fast.decomposition !== 'fast') throw new Error(`expected the fast path: ${fast.decompositionNote}`);
+    expect(fast.notComputed).toEqual(['eigenvalues', 'conditionIndices', 'proportions']);
+    expect('conditionIndices' in fast).toBe(false);
+    const eta = full.largestConditionIndex;
+    expect(Math.abs(fast.largestConditionIndex - eta)).toBeLessThanOrEqual(1e-9 * eta);
+    for (const field of ['largestEigenvalue', 'smallestEigenvalue', 'exactDependencies', 'mostDegenerate', 'degenerateComponents', 'eigenspaceShare', 'tolerance'] as const) {
+      expect(fast[field], field).toBeDefined();
+      expect(full[field], field).toBeDefined();
     }
-    expectSameOrder(fast, full);
-    const forced = belsleyMethod.score(context, { fullDecomposition: true, includeProportions: false });
-    expect(forced.details['decomposition']).toBe('full');
-    expect(forced.details['decompositionNote']).toBe('fullDecomposition: true');
-    expect(forced.details['proportions']).toBeUndefined();
+    expectSameOrder(fastResult, belsleyMethod.score(context, {}));
+    const forced = belsleyMethod.score(context, { fullDecomposition: true, includeProportions: false }).details;
+    if (forced.decomposition !== 'full') throw new Error('expected the full path');
+    expect(forced.decompositionNote).toBe('fullDecomposition: true');
+    expect(forced.proportions).toBeUndefined();
   });
 
   it('a network with a duplicated hidden unit: the same ξ and order on both paths', () => {

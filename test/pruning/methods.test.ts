@@ -9,6 +9,7 @@ import { fitMap } from '../../src/nn/train.js';
 import { fitVariational } from '../../src/nn/variational.js';
 import {
   belsleyMethod, obsUpdate, posteriorCurvature, scoreRelevance, principalSubmatrix, DENSE_ACTIVE_LIMIT, type RelevanceContext,
+  type BelsleyFullDetails, type BelsleyResult,
 } from '../../src/pruning/index.js';
 import { Random } from '../../src/random/random.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -20,6 +21,12 @@ function trainedContext(seed = 1, hidden = 5): RelevanceContext & { alpha: numbe
   network.prune([3, 20, 40]);
   fitMap(network, data.train, 'classification', { alpha: 1 });
   return { network, task: 'classification', batch: data.train, alpha: 1, rng: new Random(seed) };
+}
+
+/** Belsley's details from the full decomposition (every small test case takes that path). */
+function fullDetails(result: BelsleyResult): BelsleyFullDetails {
+  if (result.details.decomposition !== 'full') throw new Error(`expected the full decomposition: ${result.details.decompositionNote}`);
+  return result.details;
 }
 
 function expectValidResult(context: RelevanceContext, result: ReturnType<typeof scoreRelevance>): void {
@@ -187,7 +194,7 @@ describe('Belsley as a relevance method', () => {
       expect(result.label).toContain(matrix);
       expect(result.details['matrix']).toBe(matrix);
       const k = context.network.activeCount;
-      const proportions = result.details['proportions'] as Float64Array;
+      const proportions = fullDetails(result).proportions!;
       for (let j = 0; j < k; j++) {
         let row = 0;
         for (let c = 0; c < k; c++) {
@@ -203,8 +210,8 @@ describe('Belsley as a relevance method', () => {
     const context = trainedContext(6, 3);
     const information = belsleyMethod.score(context, { matrix: 'information' });
     const laplace = belsleyMethod.score(context, { matrix: 'laplace' });
-    const ei = information.details['eigenvalues'] as Float64Array;
-    const el = laplace.details['eigenvalues'] as Float64Array;
+    const ei = fullDetails(information).eigenvalues;
+    const el = fullDetails(laplace).eigenvalues;
     const k = ei.length;
     for (let c = 0; c < k; c++) expect(el[c]! * ei[k - 1 - c]!).toBeCloseTo(1, 8);
   });
@@ -237,8 +244,8 @@ describe('Belsley as a relevance method', () => {
     // The Laplace form with the exact Hessian is the inverse of that matrix.
     const laplace = belsleyMethod.score(context, { matrix: 'laplace', curvature: 'exact' });
     const information = belsleyMethod.score(context, { matrix: 'information', curvature: 'exact' });
-    const el = laplace.details['eigenvalues'] as Float64Array;
-    const ei = information.details['eigenvalues'] as Float64Array;
+    const el = fullDetails(laplace).eigenvalues;
+    const ei = fullDetails(information).eigenvalues;
     for (let c = 0; c < k; c++) expect(el[c]! * ei[k - 1 - c]!).toBeCloseTo(1, 8);
   });
 
