@@ -44,6 +44,7 @@ Search:
 
 Output:
   --out FILE              save the chosen model (prunus-mlp); refuses to overwrite without --force
+  --save-full FILE        also save the full network the search pruned (to compare, or export both)
   --force                 overwrite --out
   --json                  machine-readable result on stdout
   --quiet                 no progress on stderr`;
@@ -71,6 +72,7 @@ export const selectCommand: Command = {
         alpha: { type: 'string' },
         prior: { type: 'string' },
         out: { type: 'string' },
+        'save-full': { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
@@ -96,6 +98,7 @@ export const selectCommand: Command = {
     const prior = values.prior ?? 'global';
     if (prior !== 'global' && prior !== 'layer') throw new UserError(`--prior: "${prior}" is not global or layer`);
     if (values.out !== undefined) checkOutputFile(values.out, values.force);
+    if (values['save-full'] !== undefined) checkOutputFile(values['save-full'], values.force);
     const step = parseNumberFlag('step', values.step, 0.15, { min: 1e-6, max: 0.999 });
     const minKept = parseNumberFlag('min-kept', values['min-kept'], 0.01, { min: 1e-6, max: 0.999 });
     const fineTuneEpochs = parseNumberFlag('fine-tune', values['fine-tune'], 0, { integer: true, min: 0, max: 100000 });
@@ -125,6 +128,7 @@ export const selectCommand: Command = {
     // Saved physically shrunk: hidden units and inputs with no active path are gone.
     const shrunk = shrinkModel(outcome.model);
     if (values.out !== undefined) writeFileAtomic(values.out, formatModelFile(shrunk.model));
+    if (values['save-full'] !== undefined) writeFileAtomic(values['save-full'], formatModelFile(outcome.trained.model));
     // Said once there is a result, so that a failed search prints its one error line alone.
     reportInference('select', loaded, values.json);
     const saved = { before: shrunk.before, after: shrunk.after, removedUnits: shrunk.removedUnits.map((u) => u.name), removedFeatures: shrunk.removedFeatures };
