@@ -12,7 +12,7 @@ import {
   type BelsleyDiagnostics,
   type BelsleyStep,
 } from '../pruning/belsley.js';
-import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { formatNumber, memoryLine, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 
 const EXAMPLES = ['illustration'] as const;
 
@@ -90,6 +90,7 @@ export const belsleyCommand: Command = {
                 };
               }),
             }),
+        memory: peakMemory(),
       });
       return 0;
     }
@@ -118,6 +119,7 @@ export const belsleyCommand: Command = {
       out.push(`removed: ${pruning.removedNames.join(', ') || '(none)'}`);
       out.push(`kept: ${pruning.keptNames.join(', ') || '(none)'}${finalIndex}`);
     }
+    out.push(memoryLine());
     process.stdout.write(out.join('\n') + '\n');
     return 0;
   },

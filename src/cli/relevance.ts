@@ -14,10 +14,12 @@ import {
   BELSLEY_MATRICES, groupScores, isMethodName, RELEVANCE_METHODS, SALIENCIES, scoreRelevance,
   type BelsleyMatrix, type MethodOptions, type RelevanceResult, type Saliency,
 } from '../pruning/index.js';
+import { checkDenseActiveSize } from '../pruning/dense.js';
 import { Random } from '../random/random.js';
-import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { formatNumber, memoryLine, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 import { DATA_OPTIONS, loadData, parseDataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
+import { MAX_EPOCHS } from './train.js';
 
 const CURVATURES = ['exact', 'gauss-newton', 'becker-lecun'] as const;
 
@@ -50,6 +52,9 @@ Options:
   --scale                 belsley: scale the matrix to unit diagonal first
   --alpha A               prior precision for H + αI and the posterior saliency (default: the model's, else 1)
   --structured            also score hidden units (sum of their parameters' scores)
+  --variational-epochs N  variational, when the model has no posterior: epochs of the fit made
+                          on the spot (default: the fit's own, 1500 on up to 1024 rows); bounds
+                          the work on a large model
   --top K                 rows shown in the table (default 10)
   --quiet                 no progress on stderr
   --json                  machine-readable result on stdout`;
@@ -77,6 +82,7 @@ export const relevanceCommand: Command = {
         scale: { type: 'boolean', default: false },
         alpha: { type: 'string' },
         structured: { type: 'boolean', default: false },
+        'variational-epochs': { type: 'string' },
         top: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -90,6 +96,22 @@ export const relevanceCommand: Command = {
       throw new UserError(`--method: ${method === undefined ? 'required' : `"${method}" is not a method`} (one of ${Object.keys(RELEVANCE_METHODS).join(', ')})`);
     }
     const model = readModelFile(values.model);
+    // Refused before the data is read: these need nothing but the model to know.
+    if (model.network.activeCount === 0) {
+      throw new UserError(`${values.model}: every parameter is pruned, so there is nothing to score (the model predicts the same for every row)`);
+    }
+    if (method === 'belsley' || method === 'obs') {
+      try {
+        checkDenseActiveSize(method === 'obs' ? 'obs' : `belsley (${values.matrix ?? 'information'})`, model.network.activeCount);
+      } catch (err) {
+        throw new UserError(`${values.model}: ${(err as Error).message}`);
+      }
+    }
+    const variationalEpochs = values['variational-epochs'] === undefined ? undefined : parseNumberFlag('variational-epochs', values['variational-epochs'], 1, { min: 1, integer: true, max: MAX_EPOCHS });
+    if (variationalEpochs !== undefined && method !== 'variational') throw new UserError(`--variational-epochs applies to variational, not ${method}`);
+    if (variationalEpochs !== undefined && model.posterior !== undefined) {
+      throw new UserError(`--variational-epochs: ${values.model} has a variational posterior, which variational scores as it is (no fit to bound)`);
+    }
     const recorded = trainingDataOf(model);
     let seed = values.seed;
     if (seed === undefined && recorded !== null && recorded.dataset === values.dataset) {
@@ -122,6 +144,7 @@ export const relevanceCommand: Command = {
         const fit = fitVariational(model.network, batch, model.task, {
           rng: rng.fork(),
           ...(model.task === 'regression' && model.noiseVariance !== undefined ? { noiseVariance: model.noiseVariance } : {}),
+          ...(variationalEpochs !== undefined ? { epochs: variationalEpochs } : {}),
           onEpoch: (e, total) => progress.update(e, total, 'variational fit'),
         });
         posterior = fit.posterior;
@@ -159,10 +182,10 @@ export const relevanceCommand: Command = {
     const groups = values.structured ? groupScores(model.network, result) : null;
     const scored = { selection: rows.selection, count: batch.rows, gradientNorm, alpha, noiseVariance };
     if (values.json) {
-      printJson(resultJson(model, result, groups, posteriorNote, scored));
+      printJson({ ...resultJson(model, result, groups, posteriorNote, scored), memory: peakMemory() });
       return 0;
     }
-    process.stdout.write(humanReport(model, result, groups, top, scored) + '\n');
+    process.stdout.write(`${humanReport(model, result, groups, top, scored)}\n${memoryLine()}\n`);
     return 0;
   },
 };
