@@ -275,7 +275,7 @@ describe('Belsley as a relevance method', () => {
     expect(network.activeCount).toBeGreaterThan(DENSE_ACTIVE_LIMIT);
     const batch = prepareData(loadDataset('digits'), { seed: 0 }).train;
     expect(() => belsleyMethod.score({ network, task: 'classification', batch, alpha: 1, rng: new Random(0) })).toThrow(
-      /limit is 3000\. Use obd, variational or magnitude .* structured/,
+      /4810 active parameters need a dense 4810×4810 matrix \(185 MB\).*the limit is 3000 active parameters\. Use obd, variational or magnitude .*structured/,
     );
   });
 });
