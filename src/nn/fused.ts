@@ -108,6 +108,11 @@ export class FusedMlp {
     return this.values[l]!;
   }
 
+  /** δ_l = ∂loss/∂z_l of the last {@link backward}, `[rows × outputs of layer l]`. A view, valid until the next pass. */
+  layerDeltas(l: number): Float64Array {
+    return this.deltas[l]!;
+  }
+
   /** σ'(z_l) of the last {@link forward}, `[rows × outputs of layer l]`; empty for an identity layer (σ' = 1). */
   layerSlopes(l: number): Float64Array {
     return this.slopes[l]!;
