@@ -32,15 +32,22 @@ import type { Task } from '../data/index.js';
 import { FusedMlp, type PosteriorTerms } from './fused.js';
 import { addColumnSums, addLinearProduct, addWeightGradient, inputGradient, linearForward } from './fused-products.js';
 import type { Batch } from './losses.js';
+import { KroneckerPreconditioner } from './fused-kfac.js';
 import type { MLP } from './mlp.js';
+import type { CurvatureObjective } from './newton.js';
 
 /** What the products need from the forward and backward pass of the linearization point. */
-interface Point {
+export interface LinearizationPoint {
+  /** The rows the pass read, `[count × inputs]` (the batch itself, or gathered rows). */
   readonly input: Float64Array;
   readonly count: number;
+  /** True when `input` is the whole batch, read in place (so it stays the same between points). */
+  readonly wholeBatch: boolean;
   readonly task: Task;
   /** dataScale/s² (regression) or dataScale (classification): H_s's factor. */
   readonly weight: number;
+  /** Classification: softmax of the outputs, `[count × classes]` (H_s = weight·(diag(p) − ppᵀ)). */
+  readonly probabilities: Float64Array;
 }
 
 /**
@@ -72,11 +79,12 @@ export class FusedCurvature {
   private readonly direction: Float64Array;
   /** Classification: softmax of the outputs at the linearization point, `[rows × classes]`. */
   private readonly probabilities: Float64Array;
-  /** The diagonal's sums over outputs o of p_o (d^o)² and p_o d^o per layer, and a layer's input squared. */
-  private readonly weightedSquares: Float64Array[];
-  private readonly weightedDeltas: Float64Array[];
-  private readonly inputSquares: Float64Array;
-  private point: Point | null = null;
+  /**
+   * The diagonal's sums over outputs o of p_o (d^o)² and p_o d^o per layer, and a layer's input
+   * squared: allocated at the first {@link gaussNewtonDiagonal} (the widest input may be large).
+   */
+  private diagonalScratch: { squares: Float64Array[]; sums: Float64Array[]; inputSquares: Float64Array } | null = null;
+  private point: LinearizationPoint | null = null;
 
   /**
    * @param net the architecture and mask (read at every call)
@@ -89,12 +97,10 @@ export class FusedCurvature {
     this.tangentValues = perLayer();
     this.tangentDeltas = perLayer();
     this.deltas = perLayer();
-    this.weightedSquares = perLayer();
-    this.weightedDeltas = perLayer();
-    const widestInput = Math.max(...net.layers.map((layer) => layer.inputs));
-    this.scratch = new Float64Array(maxRows * widestInput);
-    this.upstream = new Float64Array(maxRows * widestInput);
-    this.inputSquares = new Float64Array(maxRows * widestInput);
+    // The exact product's scratch holds inputs of layers above the first: hidden widths only.
+    const widestHidden = Math.max(1, ...net.layers.slice(1).map((layer) => layer.inputs));
+    this.scratch = new Float64Array(maxRows * widestHidden);
+    this.upstream = new Float64Array(maxRows * widestHidden);
     this.direction = new Float64Array(net.parameterCount);
     this.probabilities = new Float64Array(maxRows * net.sizes[net.sizes.length - 1]!);
   }
@@ -116,8 +122,14 @@ export class FusedCurvature {
     const scale = terms.dataScale ?? 1;
     // Regression: H_s = 1/s² for every sample, folded with the data scale into one weight.
     const weight = terms.task === 'regression' ? scale * Math.exp(-(terms.logNoiseVariance ?? 0)) : scale;
-    this.point = { input, count, task: terms.task, weight };
+    this.point = { input, count, wholeBatch: terms.rows === undefined, task: terms.task, weight, probabilities: this.probabilities };
     return value;
+  }
+
+  /** The linearization point of the last {@link negLogPosterior}. */
+  linearization(): LinearizationPoint {
+    if (this.point === null) throw new Error('FusedCurvature: no linearization point (call negLogPosterior first)');
+    return this.point;
   }
 
   /** `out = G v` at the linearization point; exactly 0 at pruned parameters, whose entries of `v` are ignored. */
@@ -145,13 +157,8 @@ export class FusedCurvature {
     for (let j = 0; j < n; j++) if (mask[j] === 0) out[j] = 0;
   }
 
-  private linearization(): Point {
-    if (this.point === null) throw new Error('FusedCurvature: no linearization point (call negLogPosterior first)');
-    return this.point;
-  }
-
   /** R z_l and R a_{l+1} for every layer, from {@link direction}. */
-  private tangentPass({ input, count }: Point): void {
+  private tangentPass({ input, count }: LinearizationPoint): void {
     const layers = this.net.layers;
     const weights = this.passes.weights;
     let a = input;
@@ -173,7 +180,7 @@ export class FusedCurvature {
   }
 
   /** R δ_out = weight · H_s (J v)_s, where the backward pass starts. */
-  private outputHessian({ count, task, weight }: Point): void {
+  private outputHessian({ count, task, weight }: LinearizationPoint): void {
     const last = this.net.layers.length - 1;
     const jv = this.tangents[last]!;
     const u = this.tangentDeltas[last]!;
@@ -192,7 +199,7 @@ export class FusedCurvature {
   }
 
   /** The backward pass of R δ, adding R ∂w into `out` (with the exact Hessian's terms when `exact`). */
-  private tangentBackward({ input, count }: Point, exact: boolean, out: Float64Array): void {
+  private tangentBackward({ input, count }: LinearizationPoint, exact: boolean, out: Float64Array): void {
     const layers = this.net.layers;
     const weights = this.passes.weights;
     for (let l = layers.length - 1; l >= 0; l--) {
@@ -224,65 +231,96 @@ export class FusedCurvature {
   }
 
   /**
-   * The diagonal of G at the linearization point into `out` (`gaussNewtonDiagonal`'s values on
-   * the active parameters; exactly 0 at pruned ones), for a Jacobi preconditioner.
+   * For each output o, the chain d^o_l = ∂f_o/∂z_l of every sample at the linearization point,
+   * layer by layer from the last down (one backward chain per output, no weight products):
+   * `visit(o, l, d)` gets d `[samples × outputs of layer l]`, valid during the call. G's blocks
+   * are built from these: its layer-l block is Σ_s (Σ_{o,q} H_{oq} d^o d^qᵀ) ⊗ a_s a_sᵀ.
    *
-   * With d^o_l = ∂f_o/∂z_l per sample (one backward chain per output o, no weight products),
-   * G's entry for W_l[i, j] is Σ_s c_{s,i} a_{s,j}² and for b_l[i] is Σ_s c_{s,i}, where
-   * c_i = Σ_{o,q} H_{oq} d^o_i d^q_i — for softmax Σ_o p_o (d^o_i)² − (Σ_o p_o d^o_i)², for
-   * regression (d_i)²/s². So it costs about one weight product per layer, as a product does.
+   * @param rows only these rows of the pass (increasing), in this order (default: all)
    */
-  gaussNewtonDiagonal(out: Float64Array): void {
-    const n = this.net.parameterCount;
-    if (out.length !== n) throw new Error(`FusedCurvature.gaussNewtonDiagonal: expected ${n} entries, got ${out.length}`);
-    const { input, count, weight, task } = this.linearization();
+  outputChains(visit: (o: number, l: number, d: Float64Array) => void, rows?: Int32Array): void {
+    const { count: all } = this.linearization();
+    const count = rows === undefined ? all : rows.length;
     const layers = this.net.layers;
     const last = layers.length - 1;
     const width = layers[last]!.outputs;
-    const classification = task === 'classification';
-    for (let l = 0; l <= last; l++) {
-      this.weightedSquares[l]!.fill(0, 0, count * layers[l]!.outputs);
-      this.weightedDeltas[l]!.fill(0, 0, count * layers[l]!.outputs);
-    }
-    const p = this.probabilities;
-    // The chain of one output o runs through the tangent-delta buffers (free between products).
+    // The chains run through the tangent-delta buffers, a subset's slopes through the
+    // tangent-value buffers (both free between products).
     const chain = this.tangentDeltas;
+    const slopes = layers.map((layer, l) => {
+      if (layer.activation === 'identity') return null;
+      const slope = this.passes.layerSlopes(l);
+      if (rows === undefined) return slope;
+      const gathered = this.tangentValues[l]!;
+      const m = layer.outputs;
+      for (let k = 0; k < count; k++) for (let i = 0, from = rows[k]! * m, to = k * m; i < m; i++) gathered[to + i] = slope[from + i]!;
+      return gathered;
+    });
     for (let o = 0; o < width; o++) {
       chain[last]!.fill(0, 0, count * width);
       for (let r = 0; r < count; r++) chain[last]![r * width + o] = 1;
       for (let l = last; l >= 0; l--) {
-        const m = layers[l]!.outputs;
-        const d = chain[l]!;
-        const squares = this.weightedSquares[l]!;
-        const sums = this.weightedDeltas[l]!;
-        // Regression has one output and H = 1 (times weight): c = d², a single term.
-        for (let r = 0, at = 0; r < count; r++) {
-          const share = classification ? p[r * width + o]! : 1;
-          for (let i = 0; i < m; i++, at++) {
-            const v = d[at]!;
-            squares[at]! += share * v * v;
-            if (classification) sums[at]! += share * v;
-          }
-        }
+        visit(o, l, chain[l]!);
         if (l === 0) break;
-        const { inputs, weightOffset } = layers[l]!;
-        const slope = layers[l - 1]!.activation === 'identity' ? null : this.passes.layerSlopes(l - 1);
-        inputGradient(d, count, m, this.passes.weights, weightOffset, inputs, slope, chain[l - 1]!);
+        const { outputs, inputs, weightOffset } = layers[l]!;
+        inputGradient(chain[l]!, count, outputs, this.passes.weights, weightOffset, inputs, slopes[l - 1]!, chain[l - 1]!);
       }
     }
+  }
+
+  /**
+   * The diagonal of G at the linearization point into `out` (`gaussNewtonDiagonal`'s values on
+   * the active parameters; exactly 0 at pruned ones), for a Jacobi preconditioner.
+   *
+   * From the {@link outputChains}: G's entry for W_l[i, j] is Σ_s c_{s,i} a_{s,j}² and for
+   * b_l[i] is Σ_s c_{s,i}, where c_i = Σ_{o,q} H_{oq} d^o_i d^q_i — for softmax
+   * Σ_o p_o (d^o_i)² − (Σ_o p_o d^o_i)², for regression (d_i)²/s². So it costs about one weight
+   * product per layer, as a product does.
+   */
+  gaussNewtonDiagonal(out: Float64Array): void {
+    const n = this.net.parameterCount;
+    if (out.length !== n) throw new Error(`FusedCurvature.gaussNewtonDiagonal: expected ${n} entries, got ${out.length}`);
+    const { input, count, weight, task, probabilities: p } = this.linearization();
+    const layers = this.net.layers;
+    const width = layers[layers.length - 1]!.outputs;
+    const classification = task === 'classification';
+    const maxRows = this.passes.maxRows;
+    this.diagonalScratch ??= {
+      squares: layers.map((layer) => new Float64Array(maxRows * layer.outputs)),
+      sums: layers.map((layer) => new Float64Array(maxRows * layer.outputs)),
+      inputSquares: new Float64Array(maxRows * Math.max(...layers.map((layer) => layer.inputs))),
+    };
+    const scratch = this.diagonalScratch;
+    layers.forEach((layer, l) => {
+      scratch.squares[l]!.fill(0, 0, count * layer.outputs);
+      scratch.sums[l]!.fill(0, 0, count * layer.outputs);
+    });
+    this.outputChains((o, l, d) => {
+      const m = layers[l]!.outputs;
+      const squares = scratch.squares[l]!;
+      const sums = scratch.sums[l]!;
+      // Regression has one output and H = 1 (times weight): c = d², a single term.
+      for (let r = 0, at = 0; r < count; r++) {
+        const share = classification ? p[r * width + o]! : 1;
+        for (let i = 0; i < m; i++, at++) {
+          const v = d[at]!;
+          squares[at]! += share * v * v;
+          if (classification) sums[at]! += share * v;
+        }
+      }
+    });
     out.fill(0);
-    for (let l = 0; l <= last; l++) {
-      const { inputs, outputs, weightOffset, biasOffset } = layers[l]!;
-      const c = this.weightedSquares[l]!;
-      const sums = this.weightedDeltas[l]!;
+    layers.forEach(({ inputs, outputs, weightOffset, biasOffset }, l) => {
+      const c = scratch.squares[l]!;
+      const sums = scratch.sums[l]!;
       // A variance (softmax) is ≥ 0; rounding of the difference must not make it negative.
       for (let k = 0; k < count * outputs; k++) c[k] = weight * Math.max(0, c[k]! - (classification ? sums[k]! * sums[k]! : 0));
       const a = l === 0 ? input : this.passes.layerValues(l - 1);
-      const squares = this.inputSquares;
+      const squares = scratch.inputSquares;
       for (let k = 0; k < count * inputs; k++) squares[k] = a[k]! * a[k]!;
       addWeightGradient(c, count, outputs, squares, inputs, out, weightOffset);
       addColumnSums(c, count, outputs, out, biasOffset);
-    }
+    });
     const mask = this.net.mask;
     for (let j = 0; j < n; j++) if (mask[j] === 0) out[j] = 0;
   }
@@ -297,4 +335,61 @@ function softmaxRows(logits: Float64Array, count: number, width: number, p: Floa
     for (let o = 0; o < width; o++) sum += p[at + o] = Math.exp(logits[at + o]! - largest);
     for (let o = 0; o < width; o++) p[at + o]! /= sum;
   }
+}
+
+/** Which curvature a Newton step models the objective with. */
+export type CurvatureKind = 'hessian' | 'gauss-newton';
+
+/** Which preconditioner the conjugate-gradient solves use. */
+export type PreconditionerKind = 'kronecker' | 'jacobi';
+
+/**
+ * The negative log-posterior `dataScale · NLL + ½ Σ α_j w_j²` on the fused passes as a
+ * {@link CurvatureObjective} for `minimizeTruncatedNewton`: its curvature is the NLL's exact
+ * Hessian or Gauss-Newton matrix plus diag(α) (the prior's Hessian, exact), masked; its
+ * preconditioner K-FAC's (`fused-kfac.ts`) or the Gauss-Newton diagonal, plus α.
+ *
+ * @param terms as for `FusedMlp.negLogPosterior`, with a fixed noise variance
+ */
+export function posteriorObjective(
+  curvature: FusedCurvature, batch: Batch, terms: PosteriorTerms, kind: CurvatureKind, preconditioner: PreconditionerKind = 'kronecker',
+): CurvatureObjective {
+  const net = curvature.net;
+  const n = net.parameterCount;
+  const alpha = terms.alpha;
+  if (typeof alpha !== 'number' && alpha.length !== n) throw new Error(`posteriorObjective: expected ${n} prior precisions, got ${alpha.length}`);
+  const alphaOf = (j: number): number => (typeof alpha === 'number' ? alpha : alpha[j]!);
+  const addPrior = (v: Float64Array | null, out: Float64Array): void => {
+    const mask = net.mask;
+    for (let j = 0; j < n; j++) if (mask[j] !== 0) out[j]! += alphaOf(j) * (v === null ? 1 : v[j]!);
+  };
+  // K-FAC takes one α per layer: the mean over the layer's parameters (they share it in fitMap).
+  const layerAlpha = net.layers.map(({ weightOffset, biasOffset, outputs }) => {
+    let sum = 0;
+    for (let j = weightOffset; j < biasOffset + outputs; j++) sum += alphaOf(j);
+    return sum / (biasOffset + outputs - weightOffset);
+  });
+  const kronecker = preconditioner === 'kronecker' ? new KroneckerPreconditioner(curvature) : null;
+  const diagonal = new Float64Array(n);
+  return {
+    evaluate: (x, gradient) => curvature.negLogPosterior(x, batch, terms, gradient),
+    product: (v, out) => {
+      if (kind === 'hessian') curvature.hessianProduct(v, out);
+      else curvature.gaussNewtonProduct(v, out);
+      addPrior(v, out);
+    },
+    preconditioner: () => {
+      if (kronecker !== null) {
+        kronecker.update(layerAlpha);
+        return (r, out) => kronecker.apply(r, out);
+      }
+      curvature.gaussNewtonDiagonal(diagonal);
+      addPrior(null, diagonal);
+      // A zero entry (a dead unit and α = 0) would make M singular: raise it to a floor.
+      const floor = 1e-10 * diagonal.reduce((m, d) => Math.max(m, d), 0) || 1;
+      return (r, out) => {
+        for (let j = 0; j < n; j++) out[j] = r[j]! / Math.max(diagonal[j]!, floor);
+      };
+    },
+  };
 }
