@@ -3,7 +3,7 @@
  * matrix (INTERFACES.md), optionally pruning the columns until no dependency is left.
  */
 import { parseArgs } from 'node:util';
-import { readCsvFile, toFeatureTable } from '../data/csv.js';
+import { columnName, readCsvFile, toFeatureTable } from '../data/csv.js';
 import { belsleyIllustration, type NamedSamples } from '../pruning/belsley-illustration.js';
 import {
   belsleyDiagnostics,
@@ -12,9 +12,16 @@ import {
   type BelsleyDiagnostics,
   type BelsleyStep,
 } from '../pruning/belsley.js';
-import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { formatNumber, memoryLine, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 
 const EXAMPLES = ['illustration'] as const;
+
+/**
+ * Most columns a sample matrix may have: the dense relevance methods' limit (DENSE_ACTIVE_LIMIT
+ * in pruning/dense.ts, not imported: that module would load the training code this command
+ * does without). Each diagnosis is an O(n³) decomposition, minutes at 3000.
+ */
+const MAX_COLUMNS = 3000;
 
 const usage = `Usage: prunus belsley (--samples FILE.csv | --example illustration) [--prune] [--max-condition 1000] [--scale] [--json]
 
@@ -29,6 +36,7 @@ Options:
                           (sin x, cos x, 2 + cos x, 2 + sin x, cos x + sin x, x), x = 0, 0.02, …, 20
   --prune                 remove the column carrying the largest share of the strongest
                           dependency and recompute, while the largest η exceeds --max-condition
+                          (removing a column deletes its row and column of the covariance)
   --max-condition C       threshold on η (default 1000, the λ-form of BKW's 30 on singular values)
   --scale                 scale the covariance to unit diagonal first (a correlation matrix)
   --json                  machine-readable result on stdout`;
@@ -47,9 +55,11 @@ export const belsleyCommand: Command = {
     const covariance = covarianceOfSamples(data.samples, data.rows, data.cols);
     const cols = data.cols;
     const names = data.names;
-    const diagnostics = belsleyDiagnostics(covariance, cols, { scale: flags.scale });
+    checkCovariance(covariance, cols, names, flags.source);
+    const analysed = flags.scale ? balancedForScaling(covariance, cols) : covariance;
+    const diagnostics = belsleyDiagnostics(analysed, cols, { scale: flags.scale });
     const pruning = flags.prune
-      ? belsleyPrune(covariance, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
+      ? belsleyPrune(analysed, cols, { matrix: 'samples', maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
       : undefined;
 
     if (flags.json) {
@@ -64,6 +74,9 @@ export const belsleyCommand: Command = {
           ? {}
           : {
               maxCondition: pruning.maxCondition,
+              // Samples: a removal drops the column, i.e. deletes its row and column of the
+              // covariance (belsleyPrune's `delete`, not the `condition` of a posterior covariance).
+              operation: pruning.operation,
               removed: pruning.removedNames,
               kept: pruning.keptNames,
               steps: pruning.steps.map((step) => {
@@ -73,9 +86,11 @@ export const belsleyCommand: Command = {
                   maxConditionIndex: step.maxConditionIndex,
                   ...diagnosticsJson(step.diagnostics, active),
                   removed: step.removed === null ? null : names[step.removed]!,
+                  operation: step.operation,
                 };
               }),
             }),
+        memory: peakMemory(),
       });
       return 0;
     }
@@ -87,7 +102,8 @@ export const belsleyCommand: Command = {
     out.push(...diagnosticsTable(diagnostics, names, flags.maxCondition));
     if (pruning !== undefined) {
       out.push('');
-      out.push(`Pruning while the largest condition index exceeds ${formatNumber(pruning.maxCondition)}:`);
+      out.push(`Pruning while the largest condition index exceeds ${formatNumber(pruning.maxCondition)}`);
+      out.push('(each removal drops the column from the samples: its row and column of the covariance are deleted):');
       pruning.steps.forEach((step, s) => {
         if (step.removed === null) return;
         const d = step.diagnostics;
@@ -103,6 +119,7 @@ export const belsleyCommand: Command = {
       out.push(`removed: ${pruning.removedNames.join(', ') || '(none)'}`);
       out.push(`kept: ${pruning.keptNames.join(', ') || '(none)'}${finalIndex}`);
     }
+    out.push(memoryLine());
     process.stdout.write(out.join('\n') + '\n');
     return 0;
   },
@@ -163,7 +180,42 @@ function progress(total: number): (step: BelsleyStep) => void {
 function readSamples(path: string): NamedSamples {
   // The data layer's errors already name file, line and column; they become one-line messages.
   const table = toFeatureTable(readCsvFile(path), { target: null });
+  // The covariance is cols × cols and every diagnosis an O(cols³) decomposition (each pruning
+  // round another): a wide file would exhaust memory or run for hours.
+  if (table.m > MAX_COLUMNS) {
+    throw new UserError(`${path}: ${table.m} columns need a ${table.m}×${table.m} covariance and O(n³) decompositions; the limit is ${MAX_COLUMNS} columns`);
+  }
   return { samples: table.x, rows: table.n, cols: table.m, names: table.features };
+}
+
+/**
+ * Refuses a covariance that overflowed (values whose spread squared passes 1.8e308), naming
+ * the column, rather than letting the diagnostics fail on an infinite entry.
+ * @throws {UserError} naming the first column whose variance (or covariance) is not finite.
+ */
+function checkCovariance(covariance: Float64Array, cols: number, names: readonly string[], source: string): void {
+  const k = covariance.findIndex((v) => !Number.isFinite(v));
+  if (k < 0) return;
+  let j = 0;
+  while (j < cols && Number.isFinite(covariance[j * cols + j]!)) j++;
+  const which = j < cols ? `column ${columnName(names[j]!)}` : `columns ${columnName(names[Math.floor(k / cols)]!)} and ${columnName(names[k % cols]!)}`;
+  throw new UserError(`${source}, ${which}: the values are too large: their covariance overflows a double (beyond ±${Number.MAX_VALUE.toPrecision(3)}); rescale the columns`);
+}
+
+/**
+ * For `--scale`: the covariance with row and column j multiplied by a power of two that brings
+ * its diagonal into [1, 4). The scaled analysis works on D^-1/2 M D^-1/2, which this leaves
+ * exactly as it is (powers of two, no rounding); without it the factor 1/√(M_ii M_jj) overflowed
+ * for variances near 1e-323 (values near 1e-162: "symmetricEigen: a has a non-finite entry") and
+ * kept only a few bits for variances near 1e308.
+ */
+function balancedForScaling(covariance: Float64Array, cols: number): Float64Array {
+  const factor = Float64Array.from({ length: cols }, (_, j) => {
+    const d = covariance[j * cols + j]!;
+    return d > 0 ? 2 ** -Math.floor(Math.log2(d) / 2) : 1;
+  });
+  // Left to right: |M_ij| ≤ √(M_ii M_jj), so no partial product overflows.
+  return covariance.map((v, k) => v * factor[Math.floor(k / cols)]! * factor[k % cols]!);
 }
 
 /** The diagnostics as JSON fields, per-column arrays keyed by `names`. */

@@ -40,9 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write((await programUsage()) + '\n');
     return name === undefined ? 2 : 0;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (load === undefined) {
-    process.stderr.write(`prunus: unknown command "${name}" (one of: ${Object.keys(commands).join(', ')})\n`);
+    process.stderr.write(`prunus: unknown command ${JSON.stringify(name)} (one of: ${Object.keys(commands).join(', ')})\n`);
     return 2;
   }
   const command = await load();
@@ -54,12 +54,22 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (err) {
     // Every failure is one line naming the problem; PRUNUS_DEBUG=1 adds the stack for bug reports.
-    // One line, whatever the message: node's own (parseArgs) messages come in several.
-    const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
-    process.stderr.write(`prunus ${name}: ${message}\n`);
+    process.stderr.write(`prunus ${name}: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
     if (process.env['PRUNUS_DEBUG'] && err instanceof Error && !(err instanceof UserError)) {
       process.stderr.write(`${err.stack ?? ''}\n`);
     }
     return 1;
   }
+}
+
+/**
+ * A message as one line: Node's own argument errors span three (`Option '--model' argument is
+ * ambiguous.` and two hints), and a flag value or file name may hold a line break.
+ */
+function oneLine(message: string): string {
+  return message
+    .split(/\r\n|\r|\n/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .join(' ');
 }

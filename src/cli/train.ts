@@ -5,10 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { Dataset } from '../data/index.js';
 import { trainOnDataset, type TrainResult } from '../nn/fit.js';
-import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
+import { ACTIVATIONS, parameterCount, type Activation } from '../nn/mlp.js';
 import { AUTO_CRITERION, PRIOR_CRITERIA, type PriorChoice, type PriorCriterion, type PriorScope } from '../nn/prior.js';
-import { formatModelFile } from '../nn/modelfile.js';
-import { checkOutputFile, formatMetrics, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { writeModelFile } from '../nn/modelfile.js';
+import { checkOutputFile, formatMetrics, formatNumber, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference, type DataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
@@ -26,7 +26,7 @@ Data:
 ${DATA_USAGE}
 
 Network and fit:
-  --hidden W[,W...]       hidden layer widths (default 16)
+  --hidden W[,W...]       hidden layer widths (default 16; at most 10000000 parameters in all)
   --activation A          hidden activation: ${ACTIVATIONS.join(', ')} (default tanh)
   --alpha A               the prior precision α of the MAP fit (and s² for regression):
                           auto (default: ${AUTO_CRITERION}, the criterion docs/methods.md found best),
@@ -36,18 +36,47 @@ Network and fit:
   --prior P               global (one α, default) or layer (one α per layer)
   --noise-variance S      regression with a numeric --alpha: the noise variance of the fit, in
                           standardized target units (default 1)
-  --epochs E              Adam warm-up epochs before L-BFGS (default 0)
+  --epochs E              Adam warm-up epochs before L-BFGS (default 0, at most 1000000)
   --batch-size B          warm-up mini-batch size (default 32)
   --learning-rate R       warm-up learning rate (default 0.01)
+  --max-iterations N      L-BFGS iterations of every MAP fit at most, the criterion's refits
+                          included (default 5000): bounds the work on a large network (the
+                          result says when the fit did not converge)
   --variational           also fit the variational posterior (saved as per-layer sigma)
   --variational-epochs N  epochs of every variational fit: the posterior's and the elbo
-                          criterion's (default 1500)
+                          criterion's (default 1500, at most 1000000)
 
 Output:
   --out FILE              where to save the model (required; written atomically)
   --force                 overwrite --out if it exists
   --json                  machine-readable result on stdout
   --quiet                 no progress on stderr`;
+
+/**
+ * Most epochs `--epochs` and `--variational-epochs` accept (as `prunus experiment
+ * --variational-epochs`): far more than any fit needs, while a slip such as `1e9` would
+ * otherwise run for days.
+ */
+export const MAX_EPOCHS = 1_000_000;
+
+/**
+ * Most parameters a network may have: ten million, some 80 MB a vector, and the fit keeps a
+ * few dozen vectors. `--hidden 99999999999` passed as a positive integer and failed allocating
+ * (or, a little smaller, exhausted memory while training).
+ */
+export const MAX_PARAMETERS = 10_000_000;
+
+/**
+ * Refuses a network of more than {@link MAX_PARAMETERS} parameters.
+ * @param sizes `[inputs, hidden..., outputs]`
+ * @throws {UserError} naming the architecture and its parameter count.
+ */
+export function checkNetworkSize(sizes: readonly number[]): void {
+  const count = parameterCount(sizes);
+  if (count > MAX_PARAMETERS) {
+    throw new UserError(`--hidden: a ${sizes.join('-')} network has ${count} parameters; the limit is ${MAX_PARAMETERS}`);
+  }
+}
 
 /** The `prunus train` command. */
 export const trainCommand: Command = {
@@ -59,7 +88,7 @@ export const trainCommand: Command = {
     checkOutputFile(flags.out, flags.force);
     const loaded = loadData(flags.data);
     const dataset = loaded.dataset;
-    reportInference('train', loaded, flags.json);
+    checkNetworkSize([dataset.m, ...flags.hidden, dataset.classes?.length ?? 1]);
 
     const progress = createProgress('prunus train', { quiet: flags.quiet });
     let result: TrainResult;
@@ -75,6 +104,7 @@ export const trainCommand: Command = {
         ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
         ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
         ...(flags.learningRate !== undefined ? { learningRate: flags.learningRate } : {}),
+        ...(flags.maxIterations !== undefined ? { maxIterations: flags.maxIterations } : {}),
         variational: flags.variational,
         ...(flags.variationalEpochs !== undefined ? { variationalFit: { epochs: flags.variationalEpochs } } : {}),
         onProgress: (phase, step, total) => progress.update(step, total, phase),
@@ -82,7 +112,11 @@ export const trainCommand: Command = {
     } finally {
       progress.done();
     }
-    writeFileAtomic(flags.out, formatModelFile(result.model));
+    writeModelFile(flags.out, result.model);
+    const memory = peakMemory();
+    // Said once the model is saved: a run that fails (a split with an empty side, a diverged fit)
+    // prints its one error line and nothing else.
+    reportInference('train', loaded, flags.json);
 
     const { map } = result;
     if (!map.converged) {
@@ -92,10 +126,10 @@ export const trainCommand: Command = {
       );
     }
     if (flags.json) {
-      printJson(resultJson(flags, dataset, loaded.inference !== null, result));
+      printJson({ ...resultJson(flags, dataset, loaded.inference !== null, result), memory });
       return 0;
     }
-    process.stdout.write(summary(flags, dataset, result).join('\n') + '\n');
+    process.stdout.write([...summary(flags, dataset, result), `peak memory: ${memory.peakRssMB} MB`].join('\n') + '\n');
     return 0;
   },
 };
@@ -110,6 +144,7 @@ interface Flags {
   readonly epochs?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
+  readonly maxIterations?: number;
   readonly variational: boolean;
   readonly variationalEpochs?: number;
   readonly out: string;
@@ -132,6 +167,7 @@ function parseFlags(args: string[]): Flags {
       epochs: { type: 'string' },
       'batch-size': { type: 'string' },
       'learning-rate': { type: 'string' },
+      'max-iterations': { type: 'string' },
       variational: { type: 'boolean', default: false },
       'variational-epochs': { type: 'string' },
       out: { type: 'string' },
@@ -156,10 +192,12 @@ function parseFlags(args: string[]): Flags {
   if (prior === 'layer' && alpha === 'laplace-max') throw new UserError('--prior layer: laplace-max maximizes over one global α; use --alpha laplace or elbo for a per-layer prior');
   const noiseVariance = optional('noise-variance', values['noise-variance'], { min: Number.MIN_VALUE });
   if (noiseVariance !== undefined && typeof alpha !== 'number') throw new UserError('--noise-variance goes with a numeric --alpha (the criteria choose s² themselves)');
-  const epochs = optional('epochs', values.epochs, { min: 0, integer: true });
+  const epochs = optional('epochs', values.epochs, { min: 0, integer: true, max: MAX_EPOCHS });
   const batchSize = optional('batch-size', values['batch-size'], { min: 1, integer: true });
   const learningRate = optional('learning-rate', values['learning-rate'], { min: Number.MIN_VALUE });
-  const variationalEpochs = optional('variational-epochs', values['variational-epochs'], { min: 1, integer: true });
+  const maxIterations = optional('max-iterations', values['max-iterations'], { min: 1, integer: true, max: MAX_EPOCHS });
+  if (alpha === 0 && values.variational) throw new UserError(FLAT_PRIOR_VARIATIONAL);
+  const variationalEpochs = optional('variational-epochs', values['variational-epochs'], { min: 1, integer: true, max: MAX_EPOCHS });
   if (variationalEpochs !== undefined && !values.variational && alpha !== 'auto' && alpha !== 'elbo') {
     throw new UserError('--variational-epochs needs --variational or the elbo criterion (--alpha auto or elbo)');
   }
@@ -173,6 +211,7 @@ function parseFlags(args: string[]): Flags {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(learningRate !== undefined ? { learningRate } : {}),
+    ...(maxIterations !== undefined ? { maxIterations } : {}),
     variational: values.variational,
     ...(variationalEpochs !== undefined ? { variationalEpochs } : {}),
     out: values.out,
@@ -181,6 +220,14 @@ function parseFlags(args: string[]): Flags {
     force: values.force,
   };
 }
+
+/**
+ * Why `--alpha 0` and a variational posterior do not go together, and what to do instead (train,
+ * select and experiment say it alike).
+ */
+export const FLAT_PRIOR_VARIATIONAL =
+  '--alpha 0 is a flat (improper) prior: a variational posterior\'s KL divergence from it is infinite, so its ELBO is −∞. ' +
+  'Give a positive --alpha, or let the evidence choose it (--alpha auto or elbo)';
 
 /** `--alpha`: `auto` (default), a criterion, or a non-negative number. */
 function parseAlpha(text: string | undefined): number | 'auto' | PriorCriterion {
@@ -197,7 +244,7 @@ function parseAlpha(text: string | undefined): number | 'auto' | PriorCriterion 
 export function parseHidden(text: string | undefined): number[] {
   if (text === undefined) return [16];
   const entries = text.split(',');
-  return entries.map((entry, k) => {
+  const hidden = entries.map((entry, k) => {
     const t = entry.trim();
     const width = Number(t);
     if (!/^\d+$/.test(t) || !Number.isSafeInteger(width) || width < 1) {
@@ -206,6 +253,10 @@ export function parseHidden(text: string | undefined): number[] {
     }
     return width;
   });
+  // One input and one output at least: a lower bound on the network's size, checked before any
+  // data is read (the command checks the real size once it knows the features and outputs).
+  checkNetworkSize([1, ...hidden, 1]);
+  return hidden;
 }
 
 function architecture(result: TrainResult): number[] {

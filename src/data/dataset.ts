@@ -3,7 +3,7 @@
  * target into one: choosing (or inferring) the task and encoding class labels.
  */
 import type { FeatureTable } from './csv.js';
-import { parseNumber } from './csv.js';
+import { columnName, notANumber, parseNumber } from './csv.js';
 import { DataError, where } from './errors.js';
 
 /** What the network predicts: a class (softmax output) or a real value. */
@@ -75,7 +75,7 @@ export function toDataset(name: string, table: FeatureTable, task?: Task): Datas
     const y = new Float64Array(n);
     values.forEach((v, i) => {
       if (v === undefined) {
-        throw new DataError(`${where(source, lines[i]!)}, column "${target}": ${JSON.stringify(labels[i])} is not a number (a regression target must be)`);
+        throw new DataError(`${where(source, lines[i]!)}, column ${columnName(target)}: ${notANumber(labels[i]!)} (a regression target must be a number)`);
       }
       y[i] = v;
     });
@@ -86,7 +86,7 @@ export function toDataset(name: string, table: FeatureTable, task?: Task): Datas
   if (allNumeric) classes.sort((a, b) => Number(a) - Number(b));
   else classes.sort();
   if (classes.length < 2) {
-    throw new DataError(`${source}: the target "${target}" has only one class (${JSON.stringify(classes[0])}); classification needs at least two`);
+    throw new DataError(`${source}: the target ${columnName(target)} has only one class (${JSON.stringify(classes[0])}); classification needs at least two`);
   }
   const index = new Map(classes.map((c, k) => [c, k]));
   const y = Float64Array.from(canonical, (c) => index.get(c)!);

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readCsvFile, toFeatureTable } from './csv.js';
+import { columnName, readFeatureTable, type FeatureTable } from './csv.js';
 import type { Dataset, Task } from './dataset.js';
 import { toDataset } from './dataset.js';
 import { DataError } from './errors.js';
@@ -50,8 +50,9 @@ export function isBuiltinDataset(name: string): name is BuiltinDataset {
  * Loads a built-in data set by name, or a CSV file by path.
  *
  * @throws {DataError} for an unreadable or malformed file, an unknown target column, a
- *   non-numeric feature cell, a missing value (unless `dropMissing`), or options the
- *   synthetic set cannot honour (another target, classification).
+ *   non-numeric feature cell, a missing value (unless `dropMissing`), a file with no feature
+ *   column, a column whose values are too far apart to standardize (their difference overflows),
+ *   or options the synthetic set cannot honour (another target, classification).
  * @example
  * const wine = loadDataset('wine'); // 178 × 13, classification inferred, classes ['0', '1', '2']
  * const mine = loadDataset('runs/houses.csv', { target: 'price', task: 'regression' });
@@ -59,7 +60,7 @@ export function isBuiltinDataset(name: string): name is BuiltinDataset {
 export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Dataset {
   if (nameOrPath === 'synthetic') {
     if (options.target !== undefined && options.target !== 'y') {
-      throw new DataError(`synthetic: the only target is "y", not "${options.target}"`);
+      throw new DataError(`synthetic: the only target is "y", not ${JSON.stringify(options.target)}`);
     }
     if (options.task === 'classification') throw new DataError('synthetic: the synthetic set is a regression task');
     return generateSynthetic({
@@ -68,16 +69,48 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
     });
   }
   if (nameOrPath === 'friedman') {
-    if (options.target !== undefined && options.target !== 'y') throw new DataError(`friedman: the only target is "y", not "${options.target}"`);
+    if (options.target !== undefined && options.target !== 'y') throw new DataError(`friedman: the only target is "y", not ${JSON.stringify(options.target)}`);
     if (options.task === 'classification') throw new DataError('friedman: the friedman set is a regression task');
     return generateFriedman(options.seed !== undefined ? { seed: options.seed } : {});
   }
   const builtin = isBuiltinDataset(nameOrPath);
   const path = builtin ? `${DATA_DIR}${nameOrPath}.csv` : nameOrPath;
-  const table = readCsvFile(path, { source: builtin ? `${nameOrPath}.csv` : nameOrPath });
-  const features = toFeatureTable(table, {
+  const source = builtin ? `${nameOrPath}.csv` : nameOrPath;
+  const features = readFeatureTable(path, {
+    source,
     ...(options.target !== undefined && { target: options.target }),
     ...(options.dropMissing !== undefined && { dropMissing: options.dropMissing }),
   });
-  return toDataset(nameOrPath, features, options.task);
+  if (features.m === 0) {
+    throw new DataError(`${source}: no feature columns: the only column, ${columnName(features.target!)}, is the target`);
+  }
+  const dataset = toDataset(nameOrPath, features, options.task);
+  checkSpans(dataset, features, source);
+  return dataset;
+}
+
+/**
+ * Refuses a column whose values are so far apart that their difference overflows a double
+ * (beyond ±1.8e308): standardizing computes `x − mean`, which would be ±Infinity there, and the
+ * network would then be trained and evaluated on infinities.
+ * @throws {DataError} naming the column and the lines of its smallest and largest values.
+ */
+function checkSpans(dataset: Dataset, table: FeatureTable, source: string): void {
+  const { n, m, x } = dataset;
+  const columns = dataset.features.map((name, j) => ({ name, at: (i: number) => x[i * m + j]! }));
+  if (dataset.task === 'regression') columns.push({ name: dataset.target, at: (i: number) => dataset.y[i]! });
+  for (const { name, at } of columns) {
+    let low = 0;
+    let high = 0;
+    for (let i = 1; i < n; i++) {
+      if (at(i) < at(low)) low = i;
+      if (at(i) > at(high)) high = i;
+    }
+    if (!Number.isFinite(at(high) - at(low))) {
+      throw new DataError(
+        `${source}, column ${columnName(name)}: the values ${at(low)} (line ${table.lines[low]}) and ${at(high)} (line ${table.lines[high]}) ` +
+          'are too far apart to standardize (their difference overflows a double); rescale the column',
+      );
+    }
+  }
 }

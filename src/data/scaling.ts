@@ -39,7 +39,12 @@ function columnMoments(x: Float64Array, n: number, stride: number, offset: numbe
   }
   // The computed mean of identical values can be off by an ulp; the value itself centres them to exact zeros.
   if (identical) return { mean: first, std: 1 };
-  const mean = sum / n;
+  // Values near the top of the double range overflow their sum (1e308 + 1e308), not their mean.
+  let mean = sum / n;
+  if (!Number.isFinite(mean)) {
+    mean = 0;
+    for (let i = 0; i < n; i++) mean += x[i * stride + offset]! / n;
+  }
   let largest = 0;
   for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(x[i * stride + offset]! - mean));
   let squares = 0;

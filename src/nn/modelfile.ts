@@ -18,7 +18,8 @@
  * write and a read exactly and a reloaded model predicts bit for bit what the saved one did.
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../data/files.js';
+import { decodeUtf8 } from '../data/files.js';
+import { jsonPieces, writePiecesAtomic } from '../data/json.js';
 import type { Standardizer, TargetScaling, Task } from '../data/index.js';
 import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
 import type { Model, Posterior } from './model.js';
@@ -29,6 +30,9 @@ export const MODEL_FORMAT = 'prunus-mlp';
 /** The one version of {@link MODEL_FORMAT} this module reads and writes. */
 export const MODEL_VERSION = 1;
 
+/** Deepest nesting of the free-form `training` metadata a model file may have (objects and arrays). */
+export const MAX_METADATA_DEPTH = 64;
+
 /** A model file that cannot be read or used; the message names the file and the JSON path. */
 export class ModelFileError extends Error {
   override name = 'ModelFileError';
@@ -37,19 +41,6 @@ export class ModelFileError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** One layer of the file, as written. */
-interface LayerJson {
-  weight: number[][];
-  bias: number[];
-  activation: Activation;
-  weightMask?: number[][];
-  biasMask?: number[];
-  sigma?: number[][];
-  sigmaBias?: number[];
-  posteriorMean?: number[][];
-  posteriorMeanBias?: number[];
-}
-
 /**
  * The model as a plain JSON-ready object of the `prunus-mlp` v1 format. Masks are included
  * only when some parameter is pruned; the posterior, noise variance and training metadata
@@ -57,6 +48,15 @@ interface LayerJson {
  * @throws {Error} when a parameter (or σ) is not a finite number — JSON could not hold it.
  */
 export function modelToJson(model: Model): Record<string, unknown> {
+  return modelDocument(model, (values) => Array.from(values));
+}
+
+/**
+ * The document of {@link modelToJson}, with each weight row, bias and σ made by `vector` from
+ * a view of the model's buffers: copied into arrays for callers that want plain JSON, passed
+ * as the views themselves to the writer (which serializes typed arrays as arrays).
+ */
+function modelDocument<V>(model: Model, vector: (values: Float64Array) => V): Record<string, unknown> {
   const net = model.network;
   const pruned = net.activeCount < net.parameterCount;
   const posterior = model.posterior;
@@ -70,17 +70,17 @@ export function modelToJson(model: Model): Record<string, unknown> {
   posterior?.mean.forEach((v, j) => {
     if (!Number.isFinite(v)) throw new Error(`cannot save the model: posterior mean of ${net.parameterName(j)} is ${v}`);
   });
-  const layers = net.layers.map((layer): LayerJson => {
-    const matrix = (values: Float64Array): number[][] =>
-      Array.from({ length: layer.outputs }, (_, r) => Array.from(values.subarray(layer.weightOffset + r * layer.inputs, layer.weightOffset + (r + 1) * layer.inputs)));
-    const vector = (values: Float64Array): number[] => Array.from(values.subarray(layer.biasOffset, layer.biasOffset + layer.outputs));
+  const layers = net.layers.map((layer) => {
+    const matrix = (values: Float64Array): V[] =>
+      Array.from({ length: layer.outputs }, (_, r) => vector(values.subarray(layer.weightOffset + r * layer.inputs, layer.weightOffset + (r + 1) * layer.inputs)));
+    const bias = (values: Float64Array): V => vector(values.subarray(layer.biasOffset, layer.biasOffset + layer.outputs));
     return {
       weight: matrix(net.params),
-      bias: vector(net.params),
+      bias: bias(net.params),
       activation: layer.activation,
-      ...(pruned ? { weightMask: matrix(net.mask), biasMask: vector(net.mask) } : {}),
-      ...(posterior !== undefined ? { sigma: matrix(posterior.sigma), sigmaBias: vector(posterior.sigma) } : {}),
-      ...(posterior !== undefined && meanDiffers ? { posteriorMean: matrix(posterior.mean), posteriorMeanBias: vector(posterior.mean) } : {}),
+      ...(pruned ? { weightMask: matrix(net.mask), biasMask: bias(net.mask) } : {}),
+      ...(posterior !== undefined ? { sigma: matrix(posterior.sigma), sigmaBias: bias(posterior.sigma) } : {}),
+      ...(posterior !== undefined && meanDiffers ? { posteriorMean: matrix(posterior.mean), posteriorMeanBias: bias(posterior.mean) } : {}),
     };
   });
   return {
@@ -99,41 +99,42 @@ export function modelToJson(model: Model): Record<string, unknown> {
 }
 
 /**
+ * The model file's text in pieces (see {@link formatModelFile}): two-space indented JSON with
+ * every array of numbers (a weight row, a bias, a mean) on one line. The pieces are made from
+ * views of the network's buffers as they are written, so a large model is never held as one
+ * string nor copied into arrays.
+ * @throws {Error} when a parameter (or σ) is not a finite number (before the first piece).
+ */
+export function modelFilePieces(model: Model): Generator<string> {
+  const document = modelDocument(model, (values) => values);
+  return (function* () {
+    yield* jsonPieces(document);
+    yield '\n';
+  })();
+}
+
+/**
  * The model file's text: two-space indented JSON with every array of numbers (a weight row,
  * a bias, a mean) on one line, so a file stays readable and diffs stay local.
  */
 export function formatModelFile(model: Model): string {
-  return formatJson(modelToJson(model), '') + '\n';
+  return Array.from(modelFilePieces(model)).join('');
 }
 
 /**
  * Writes the model file through a temporary file in the same folder and a rename, so an error
- * never leaves a half-written model behind.
+ * never leaves a half-written model behind; the text is written in pieces as it is made
+ * ({@link modelFilePieces}), so a large model is never one string in memory.
  * @throws {ModelFileError} when the file cannot be written (naming the path and the reason).
  */
 export function writeModelFile(path: string, model: Model): void {
-  const text = formatModelFile(model);
+  // Checked before the temporary file is opened: a model JSON cannot hold is not a write error.
+  const pieces = modelFilePieces(model);
   try {
-    writeFileAtomic(path, text);
+    writePiecesAtomic(path, pieces);
   } catch (err) {
     throw new ModelFileError((err as Error).message);
   }
-}
-
-/** JSON text with arrays of primitives inline and objects and other arrays one entry a line. */
-function formatJson(value: unknown, indent: string): string {
-  if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
-    const inner = indent + '  ';
-    return `[\n${value.map((v) => inner + formatJson(v, inner)).join(',\n')}\n${indent}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return '{}';
-    const inner = indent + '  ';
-    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -141,18 +142,25 @@ function formatJson(value: unknown, indent: string): string {
 
 /**
  * Reads and validates a model file.
- * @throws {ModelFileError} when the file cannot be read, is not JSON, or is not a valid
- *   `prunus-mlp` v1 model (see {@link parseModelJson}).
+ * @throws {ModelFileError} when the file cannot be read, is not UTF-8 (naming the first bad
+ *   byte), is not JSON, or is not a valid `prunus-mlp` v1 model (see {@link parseModelJson}).
  */
 export function readModelFile(path: string): Model {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new ModelFileError(`cannot read model ${path}: ${reason}`);
   }
-  return parseModelJson(text, path);
+  // Strictly, as CSV files are read: a lenient decoder would turn a bad byte in a feature name
+  // or class label into U+FFFD without a word.
+  const decoded = decodeUtf8(bytes);
+  if ('problem' in decoded) {
+    const { byte, offset, line } = decoded.problem;
+    throw new ModelFileError(`${path}: not UTF-8 text (byte ${byte} at offset ${offset}, line ${line})`);
+  }
+  return parseModelJson(decoded.text, path);
 }
 
 /**
@@ -172,9 +180,12 @@ export function readModelFile(path: string): Model {
 export function parseModelJson(text: string, source: string): Model {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A byte-order mark (editors on Windows write one) is not part of the JSON.
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
-    throw new ModelFileError(`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    // V8 quotes the text around the error, line breaks and all: escaped, the message stays one line.
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\r\n|\r|\n/g, (b) => JSON.stringify(b).slice(1, -1));
+    throw new ModelFileError(`${source}: not valid JSON (${reason})`);
   }
   return new Reader(source).model(json);
 }
@@ -187,11 +198,16 @@ function append(target: number[], values: readonly number[]): void {
   for (const v of values) target.push(v);
 }
 
-/** What a JSON value is, for messages: `"abc"`, `null`, `an array`, `an object`. */
+/**
+ * What a JSON value is, for messages: `"abc"`, `null`, `an array`, `an object`, and for a
+ * number JSON.parse read as ±Infinity (`1e400`), what it is rather than `null`, which is how
+ * JSON.stringify would spell it.
+ */
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   if (Array.isArray(value)) return 'an array';
   if (value !== null && typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isFinite(value)) return `a number too large for a double (beyond ±${Number.MAX_VALUE.toPrecision(3)})`;
   const s = JSON.stringify(value);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
@@ -373,8 +389,24 @@ class Reader {
       targetScaling,
       ...(noise !== undefined ? { noiseVariance: this.positive(noise, 'noiseVariance') } : {}),
       ...(posterior !== undefined ? { posterior } : {}),
-      ...(training !== undefined ? { training: this.object(training, 'training') } : {}),
+      ...(training !== undefined ? { training: this.metadata(training, 'training') } : {}),
     };
+  }
+
+  /**
+   * Free-form metadata: an object of any JSON, nested at most {@link MAX_METADATA_DEPTH} levels —
+   * it is written back with the model (prunus shrink, select), and writing is recursive: a file
+   * nested 100 000 levels deep was read, then failed with "Maximum call stack size exceeded".
+   */
+  private metadata(value: unknown, path: string): Record<string, unknown> {
+    const object = this.object(value, path);
+    // Depth first with an explicit stack, so that the check itself cannot overflow.
+    const stack: { node: unknown; depth: number }[] = [{ node: object, depth: 1 }];
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      if (top.depth > MAX_METADATA_DEPTH) this.fail(path, `is nested more than ${MAX_METADATA_DEPTH} levels deep (free-form metadata, but it is written back with the model)`);
+      if (top.node !== null && typeof top.node === 'object') for (const child of Object.values(top.node)) stack.push({ node: child, depth: top.depth + 1 });
+    }
+    return object;
   }
 
   private nonNegative(values: number[], path: string, columns?: number): number[] {

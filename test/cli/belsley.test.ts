@@ -125,3 +125,35 @@ describe('prunus belsley', () => {
     });
   }
 });
+
+// Fixed examples of the bugs the fuzz suite (test/fuzz/belsley-samples.fuzz.test.ts) found.
+describe('prunus belsley --samples: regressions found by fuzzing', () => {
+  it('values whose covariance overflows are refused naming the column (it was "belsleyDiagnostics: entry (0, 0) is Infinity")', async () => {
+    const path = csv('overflow.csv', 'a,b\n1,2e200\n2,2e140\n3,0\n');
+    const { code, stdout, stderr } = await run(['belsley', '--samples', path, '--json']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`prunus belsley: ${path}, column "b": the values are too large: their covariance overflows a double (beyond ±1.80e+308); rescale the columns\n`);
+  });
+
+  it('--scale with variances near 1e-323 (values near 1e-162) works on the correlation matrix (it was "symmetricEigen: a has a non-finite entry Infinity")', async () => {
+    // b and c are the same tiny column, a never varies: correlation [[0,0,0],[0,1,1],[0,1,1]], eigenvalues 2, 0, 0.
+    const path = csv('tiny.csv', 'a,b,c\n0,0,0\n0,0,0\n0,0,0\n0,3.629749838363508e-162,3.629749838363508e-162\n');
+    const { code, stdout, stderr } = await run(['belsley', '--samples', path, '--scale', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as BelsleyJson;
+    expect(result.eigenvalues[0]).toBeCloseTo(2, 14);
+    // The other two are 0 to the eigensolver's rounding, ε·λ_max.
+    for (const lambda of result.eigenvalues.slice(1)) expect(Math.abs(lambda)).toBeLessThanOrEqual(2 * Number.EPSILON * 2);
+    expect(result.exactDependencies).toBe(2);
+  });
+
+  it('more than 3000 columns are refused before the 3001² covariance and its decompositions', async () => {
+    const header = Array.from({ length: 3001 }, (_, j) => `c${j}`).join(',');
+    const path = csv('wide.csv', `${header}\n${header.replace(/c\d+/g, '1')}\n${header.replace(/c(\d+)/g, (_, j: string) => String(Number(j) % 7))}\n`);
+    const { code, stderr } = await run(['belsley', '--samples', path, '--prune']);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`prunus belsley: ${path}: 3001 columns need a 3001×3001 covariance and O(n³) decompositions; the limit is 3000 columns\n`);
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,5 +74,26 @@ describe('prunus experiment', () => {
     await expectCliError(['experiment', '--dataset', 'wine', '--levels', '0,150', '--out', join(folder, 'x')], '--levels: 150 is outside');
     await expectCliError(['experiment', '--collect', join(folder, 'nothing')], 'no plan.json');
     await expectCliError(['cell', join(folder, 'in-process', 'results.json')], 'ends in .cell.json');
+  });
+});
+
+// Fixed example of a bug the fuzz suite (test/fuzz/flags.fuzz.test.ts) found.
+describe('prunus cell: regressions found by fuzzing', () => {
+  it("a cell file with a field of the wrong type is refused naming the field (it was \"Cannot read properties of null (reading 'dataset')\")", async () => {
+    const cell = join(folder, 'hand-edited.cell.json');
+    const settings = { dataset: { name: 'wine' }, levels: [0, 100], fineTuneEpochs: 0, hidden: [3], activation: 'tanh', testFraction: 0.25, inputNoise: [0], noiseDraws: 2, posteriorEpochs: 10 };
+    const write = (fields: Record<string, unknown>): void => writeFileSync(cell, JSON.stringify({ format: 'prunus-cell', version: 1, method: 'obd', seed: 0, settings, ...fields }));
+    write({ settings: null });
+    await expectCliError(['cell', cell], `${cell}: settings is null, expected an object`);
+    write({ settings: { ...settings, hidden: '3' } });
+    await expectCliError(['cell', cell], `${cell}: settings.hidden is "3", expected positive integers`);
+    write({ method: 'nope' });
+    await expectCliError(['cell', cell], `${cell}: method is "nope", expected search or one of`);
+    write({ seed: -1 });
+    await expectCliError(['cell', cell], `${cell}: seed is -1, expected an integer from 0 to 2^32 − 1`);
+    writeFileSync(cell, 'null');
+    await expectCliError(['cell', cell], `${cell}: not a prunus cell (the file holds null)`);
+    writeFileSync(cell, '{}');
+    await expectCliError(['cell', cell], `${cell}: not a prunus cell (format missing, version missing)`);
   });
 });

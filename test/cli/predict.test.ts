@@ -149,3 +149,16 @@ describe('prunus predict', () => {
     });
   });
 });
+
+// Fixed example of a bug the fuzz suite (test/fuzz/modelfile.fuzz.test.ts) found.
+describe('prunus predict: regressions found by fuzzing', () => {
+  it('refuses a prediction that overflows, naming its line (it was printed as null, exit 0)', async () => {
+    // A valid regressor whose target std is the largest double: 1·x·1.8e308 overflows for x = 2.
+    const model = file('huge-std.json', JSON.stringify({
+      format: 'prunus-mlp', version: 1, task: 'regression', features: ['a'], target: 'y', classes: null,
+      inputScaling: null, targetScaling: { mean: 0, std: Number.MAX_VALUE }, layers: [{ weight: [[1]], bias: [0], activation: 'identity' }],
+    }));
+    const data = file('huge-std.csv', 'a\n0.5\n2\n');
+    await expectCliError(['predict', '--model', model, '--dataset', data, '--json'], `${data} line 3: the model's prediction is not a finite number (its weights or scaling overflow on this row)`);
+  });
+});

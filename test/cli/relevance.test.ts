@@ -70,7 +70,7 @@ describe('prunus relevance --json', () => {
     expect(json.rowSelection).toBe('train');
     expect(json.rows).toBe(379);
     expect(json.gradientNorm).toBeLessThanOrEqual(1e-5);
-    expect(json.saliency).toBe('likelihood');
+    expect(json.saliency).toBe('map');
     const model = readModelFile(bostonModel);
     const train = rowsForModel(model, loadDataset('boston'), 'train');
     expect(json.hessianDiag).toEqual(Array.from(exactHessianDiagonal(model.network, train.batch, 'regression', { noiseVariance: 1 })));
@@ -113,7 +113,7 @@ describe('prunus relevance --json', () => {
   it('human output lists the least relevant parameters', async () => {
     const { code, stdout } = await runCli(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--top', '3']);
     expect(code).toBe(0);
-    expect(stdout).toContain('obd (exact Hessian diagonal; saliency likelihood');
+    expect(stdout).toContain('obd (exact Hessian diagonal; saliency map');
     expect(stdout.split('\n').filter((line) => /^\s+[123]\s+[Wb]\d/.test(line))).toHaveLength(3);
   });
 });
@@ -146,5 +146,44 @@ describe('prunus demo', () => {
     expect(new Set(json.methods.map((m) => m.method))).toEqual(new Set(['random', 'magnitude', 'obd', 'variational', 'belsley', 'obs']));
     expect(json.illustration.removed).toHaveLength(3);
     expect(json.illustration.kept).toContain('x');
+  });
+});
+
+// Fixed example of a bug the fuzz suite (test/fuzz/modelfile.fuzz.test.ts) found.
+describe('prunus relevance: regressions found by fuzzing', () => {
+  it('a recorded seed that is no seed is named as the model file\'s (it was "--seed: 1e+300 is outside …", a flag not given)', async () => {
+    const model = readModelFile(wineModel);
+    const data = model.training!['data'] as Record<string, unknown>;
+    const path = join(folder, 'bad-seed.json');
+    writeModelFile(path, { ...model, training: { ...model.training, data: { ...data, seed: 1e300 } } });
+    await expectCliError(['relevance', '--model', path, '--dataset', 'wine', '--method', 'magnitude'], `${path}: training.data.seed is 1e+300, not a seed (an integer from 0 to 2^32 − 1); give --seed`);
+  });
+});
+
+describe('prunus relevance: a model whose numbers overflow (found by fuzzing)', () => {
+  // A valid 2-2-2 classifier with one weight at the top of the double range.
+  const huge = (weight: number, activation: string): string => {
+    const path = join(folder, `huge-${weight}-${activation}.json`);
+    writeFileSync(path, JSON.stringify({
+      format: 'prunus-mlp', version: 1, task: 'classification', features: ['a', 'b'], target: 'y', classes: ['0', '1'], inputScaling: null, targetScaling: null,
+      layers: [{ weight: [[weight, 0], [0, 0]], bias: [0, 0], activation }, { weight: [[0, 0], [0, 0]], bias: [0, 0], activation: 'identity' }],
+    }));
+    return path;
+  };
+  const data = (): string => {
+    const path = join(folder, 'huge-data.csv');
+    writeFileSync(path, 'a,b,y\n0.5,1,0\n-1,2,1\n2,-0.5,0\n1,1,1\n');
+    return path;
+  };
+
+  it('an infinite OBS score is refused naming the parameter (it was printed as null, as for a pruned one)', async () => {
+    const path = huge(-1e300, 'tanh');
+    await expectCliError(['relevance', '--model', path, '--dataset', data(), '--method', 'obs', '--rows', 'all'], `${path}: the obs score of W1[0,0] is not a finite number (the model's weights are too large for obs)`);
+  });
+
+  it('a method that meets an overflow inside says so without its internals (it was "cholesky: a has a non-finite entry NaN at (0, 0)")', async () => {
+    const path = huge(Number.MAX_VALUE, 'relu');
+    const line = await expectCliError(['relevance', '--model', path, '--dataset', data(), '--method', 'obs', '--rows', 'all'], `${path}: `, 'too large');
+    expect(line).not.toMatch(/NaN|cholesky/);
   });
 });

@@ -35,9 +35,10 @@ interface TrainJson {
 describe('prunus train', () => {
   it('--json on Wine: test accuracy, architecture, a model file that reads back', async () => {
     const out = join(folder, 'wine.json');
-    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '8', '--out', out, '--json']);
+    // --quiet: on a busy machine the fit may take over a second and show progress.
+    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '8', '--out', out, '--json', '--quiet']);
     expect(code).toBe(0);
-    expect(stderr).toBe(''); // --json: the inferred task is in the result, not on stderr; fast runs show no progress
+    expect(stderr).toBe(''); // --json: the inferred task is in the result, not on stderr
     const result = JSON.parse(stdout) as TrainJson;
     expect(result.dataset).toBe('wine');
     expect(result.task).toBe('classification');
@@ -69,7 +70,7 @@ describe('prunus train', () => {
 
   it('human output: a summary on stdout, the inferred task on stderr', async () => {
     const out = join(folder, 'wine-human.json');
-    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '4', '--out', out]);
+    const { code, stdout, stderr } = await run(['train', '--dataset', 'wine', '--hidden', '4', '--out', out, '--quiet']);
     expect(code).toBe(0);
     expect(stderr).toBe('prunus train: task inferred: classification (target "class" has 3 distinct integer values; --task regression to override)\n');
     expect(stdout).toContain('network: 13-4-3, tanh, 71 parameters');
@@ -199,5 +200,35 @@ describe('prunus train', () => {
     await expectCliError(['train', '--dataset', path, '--out', modelPath], 'has only one class');
     expect(existsSync(modelPath)).toBe(false);
     expect(readFileSync(path, 'utf8')).toContain('a,y');
+  });
+});
+
+// Fixed examples of the bugs the fuzz suite (test/fuzz/flags.fuzz.test.ts) found.
+describe('prunus train: regressions found by fuzzing', () => {
+  const tiny = (): string => file('tiny-limits.csv', 'a,b,y\n0,1,0\n1,0,1\n2,1,0\n3,0,1\n0.5,2,0\n1.5,2,1\n2.5,0,0\n3.5,1,1\n');
+
+  it('--epochs and --variational-epochs have a ceiling (--epochs 1e9 ran Adam for a billion epochs)', async () => {
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'e.json'), '--epochs', '1e9'], '--epochs: 1000000000 is outside [0, 1000000]');
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'e.json'), '--variational', '--variational-epochs', '1000001'], '--variational-epochs: 1000001 is outside [1, 1000000]');
+  });
+
+  it('a network of more than ten million parameters is refused naming its size (it failed: "Invalid typed array length")', async () => {
+    // Before any data is read: one input and one output are a lower bound.
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'h.json'), '--hidden', '99999999999'], '--hidden: a 1-99999999999-1 network has 299999999998 parameters; the limit is 10000000');
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'h.json'), '--hidden', '100000,100000'], '--hidden: a 1-100000-100000-1 network has');
+    // Once the data says 2 features and 2 classes.
+    await expectCliError(['train', '--dataset', tiny(), '--out', join(folder, 'h.json'), '--hidden', '3000000'], '--hidden: a 2-3000000-2 network has 15000002 parameters; the limit is 10000000');
+    expect(existsSync(join(folder, 'h.json'))).toBe(false);
+  });
+});
+
+describe('prunus train: one stderr line on failure (found by fuzzing)', () => {
+  it('the inferred task is said after the model is saved, so a split with an empty side prints its error alone', async () => {
+    const path = file('tiny-split.csv', 'a,y\n0,0\n1,1\n2,0\n3,1\n4,0\n5,1\n');
+    // expectCliError asks for exactly one stderr line: the note came first, then the error.
+    await expectCliError(['train', '--dataset', path, '--hidden', '2', '--alpha', '1', '--test-fraction', '0.99', '--out', join(folder, 'split.json')], 'leaves the training side empty');
+    const ok = await run(['train', '--dataset', path, '--hidden', '2', '--alpha', '1', '--quiet', '--out', join(folder, 'split.json')]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('prunus train: task inferred: classification');
   });
 });

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCsv, formatMatrixCsv, parseCsv, toFeatureTable } from '../../src/data/csv.js';
+import { formatCsv, formatMatrixCsv, parseCsv, readCsvFile, toFeatureTable } from '../../src/data/csv.js';
 import { DataError } from '../../src/data/errors.js';
 
 /** The DataError message `fn` throws (fails the test when it throws nothing or something else). */
@@ -145,5 +148,48 @@ describe('toFeatureTable', () => {
     const msg = errorOf(() => toFeatureTable(parseCsv(wineLike, { source: 'wine.csv' }), { target: 'colour' }));
     expect(msg).toContain('"colour"');
     for (const column of ['alcohol', 'ash', 'class']) expect(msg).toContain(`"${column}"`);
+  });
+});
+
+// Fixed examples of the bugs the fuzz suite (test/fuzz/csv.fuzz.test.ts) found, kept apart from
+// the properties so that each one stays tested by name.
+describe('regressions found by fuzzing', () => {
+  it('refuses a 100 000-digit cell ending in a letter at once (the number pattern backtracked quadratically: about a minute)', () => {
+    const text = `a,y\n${'9'.repeat(100_000)}x,1\n`;
+    const start = performance.now();
+    expect(errorOf(() => toFeatureTable(parseCsv(text)))).toContain('line 2, column "a": "999');
+    // Linear: about a millisecond. The old pattern took ~0.6 s at 16 000 digits, ~60 s here.
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+
+  it('says "1e400" is too large for a double rather than reading it as Infinity', () => {
+    expect(errorOf(() => toFeatureTable(parseCsv('a,y\n1e400,1\n')))).toBe('line 2, column "a": "1e400" is too large for a double (beyond ±1.80e+308)');
+    expect(errorOf(() => toFeatureTable(parseCsv('a,y\n-1e309,1\n')))).toContain('"-1e309" is too large');
+    expect(errorOf(() => toFeatureTable(parseCsv('a,y\nInfinity,1\n')))).toContain('"Infinity" is not a number');
+  });
+
+  it('escapes a column name holding a line break or a quote, so that the message stays one line', () => {
+    const msg = errorOf(() => toFeatureTable(parseCsv('"a\nb","say ""hi""",y\nNaN,1,0\n')));
+    expect(msg).toBe('line 3, column "a\\nb": missing value ("NaN"); rows with missing values can be dropped (dropMissing)');
+    expect(errorOf(() => toFeatureTable(parseCsv('"a\nb","say ""hi""",y\n1,x,0\n')))).toContain('column "say \\"hi\\"": "x" is not a number');
+    expect(errorOf(() => parseCsv('"x\ny","x\ny"\n'))).toBe('line 1: column name "x\\ny" appears twice in the header');
+  });
+
+  it('refuses a file that is not UTF-8, naming the line and the byte (it read Latin-1 é as U+FFFD, merging labels)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'prunus-csv-'));
+    try {
+      const latin1 = join(folder, 'latin1.csv');
+      writeFileSync(latin1, Buffer.from('a,label\n1,cafe\n2,café\n3,cafè\n', 'latin1'));
+      expect(errorOf(() => readCsvFile(latin1))).toBe(`${latin1} line 3: not UTF-8 text (byte 0xE9 at offset 20); save the file as UTF-8`);
+      const utf16 = join(folder, 'utf16.csv');
+      writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a\n1\n', 'utf16le')]));
+      expect(errorOf(() => readCsvFile(utf16, { source: 'u.csv' }))).toBe('u.csv line 1: not UTF-8 text (byte 0xFF at offset 0); save the file as UTF-8');
+      // The same labels in UTF-8 (with a byte-order mark) are three classes, as written.
+      const utf8 = join(folder, 'utf8.csv');
+      writeFileSync(utf8, '\uFEFFa,label\n1,cafe\n2,café\n3,cafè\n');
+      expect(toFeatureTable(readCsvFile(utf8)).labels).toEqual(['cafe', 'café', 'cafè']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -121,3 +121,28 @@ describe('CSV files by path', () => {
     expect(() => loadDataset(join(dir, 'nope.csv'))).toThrow(/cannot read .*nope\.csv: no such file/);
   });
 });
+
+// Fixed examples of the bugs the fuzz suite (test/fuzz/csv.fuzz.test.ts) found.
+describe('regressions found by fuzzing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prunus-data-fuzz-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('a file whose only column is the target is refused naming it (it reached the standardizer as 0 columns)', () => {
+    expect(() => loadDataset(file('target-only.csv', 'y\n0\n1\n0\n1\n'))).toThrow(/target-only\.csv: no feature columns: the only column, "y", is the target/);
+  });
+
+  it('a column whose values are too far apart to standardize names the column and the lines of its extremes', () => {
+    // 1.7e308 − (−1.7e308) overflows: x − mean would be ±Infinity, and the fit NaN (it saved such a model).
+    const path = file('wide.csv', 'a,b,y\n1,1.7e308,0\n2,-1.7e308,1\n3,0,0\n4,1,1\n');
+    expect(() => loadDataset(path)).toThrow(/wide\.csv, column "b": the values -1\.7e\+308 \(line 3\) and 1\.7e\+308 \(line 2\) are too far apart to standardize/);
+    const regression = file('wide-target.csv', 'a,y\n1,1.7e308\n2,-1.7e308\n3,0.5\n');
+    expect(() => loadDataset(regression, { task: 'regression' })).toThrow(/column "y": the values .* too far apart/);
+    // Large values that are not too far apart load (and standardize: see scaling.test.ts).
+    expect(loadDataset(file('high.csv', 'a,y\n1.7e308,0\n1.6e308,1\n1.5e308,0\n1.4e308,1\n')).n).toBe(4);
+  });
+});

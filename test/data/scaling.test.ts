@@ -122,3 +122,15 @@ describe('target scaling', () => {
     expect(() => fitTargetScaling(new Float64Array(0))).toThrow(/no targets/);
   });
 });
+
+describe('regressions found by fuzzing', () => {
+  it('values near the top of the double range have a finite mean (their sum overflowed, the fit got NaN)', () => {
+    const x = Float64Array.of(1.7e308, 1.6e308, 1.5e308, 1.4e308);
+    const scaling = fitStandardizer(x, 4, 1);
+    // Mean 1.55e308 and population std √0.0125·1e308, to rounding.
+    expect(scaling.mean[0]! / 1.55e308).toBeCloseTo(1, 14);
+    expect(scaling.std[0]! / (Math.sqrt(0.0125) * 1e308)).toBeCloseTo(1, 14);
+    const z = Array.from(applyStandardizer(x, 1, scaling));
+    [3, 1, -1, -3].forEach((k, i) => expect(z[i]).toBeCloseTo(k / Math.sqrt(5), 12));
+  });
+});

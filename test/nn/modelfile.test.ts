@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -244,5 +244,49 @@ describe('validation errors name the file and the JSON path', () => {
         expect((err as Error).message).not.toContain('\n');
       }
     }
+  });
+});
+
+// Fixed examples of the bugs the fuzz suite (test/fuzz/modelfile.fuzz.test.ts) found.
+describe('regressions found by fuzzing', () => {
+  const tiny = (): Record<string, unknown> => ({
+    format: 'prunus-mlp', version: 1, task: 'regression', features: ['a'], target: 'y', classes: null,
+    inputScaling: null, targetScaling: null, layers: [{ weight: [[2]], bias: [1], activation: 'identity' }],
+  });
+
+  it('names a number JSON reads as Infinity (1e400) as too large, not as the null JSON.stringify would write', () => {
+    const text = JSON.stringify(tiny()).replace('[[2]]', '[[1e400]]');
+    expect(() => parseModelJson(text, 'model.json')).toThrow('model.json: layers[0].weight[0][0] is a number too large for a double (beyond ±1.80e+308), expected a finite number');
+  });
+
+  it('keeps a JSON syntax error on one line (V8 quotes the text around it, line breaks included)', () => {
+    let message = '';
+    try {
+      parseModelJson('{\n  "format": "prunus-mlp",\n  oops\n}\n', 'model.json');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^model\.json: not valid JSON \(/);
+    expect(message).not.toMatch(/[\r\n]/);
+  });
+
+  it('skips a byte-order mark before the JSON (it was "not valid JSON")', () => {
+    expect(parseModelJson(`\uFEFF${JSON.stringify(tiny())}`, 'model.json').network.params).toEqual(Float64Array.of(2, 1));
+  });
+
+  it('refuses a file that is not UTF-8, naming the byte (a Latin-1 feature name became U+FFFD)', () => {
+    const path = join(folder, 'latin1.json');
+    writeFileSync(path, Buffer.from(JSON.stringify(tiny()).replace('"a"', '"café"'), 'latin1'));
+    expect(() => readModelFile(path)).toThrow(`${path}: not UTF-8 text (byte 0xE9 at offset 71, line 1)`);
+  });
+
+  it('refuses training metadata nested more than 64 levels (shrink failed writing it back: "Maximum call stack size exceeded")', () => {
+    const nested = (depth: number): unknown => (depth === 1 ? {} : { a: nested(depth - 1) });
+    const deep = JSON.stringify({ ...tiny(), training: 'DEEP' }).replace('"DEEP"', `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    expect(() => parseModelJson(deep, 'model.json')).toThrow('model.json: training is nested more than 64 levels deep (free-form metadata, but it is written back with the model)');
+    // 64 levels are read, and written back as they were.
+    const model = parseModelJson(JSON.stringify({ ...tiny(), training: nested(64) }), 'model.json');
+    expect(parseModelJson(formatModelFile(model), 'again.json').training).toEqual(nested(64));
+    expect(() => parseModelJson(JSON.stringify({ ...tiny(), training: nested(65) }), 'model.json')).toThrow('nested more than 64 levels');
   });
 });
