@@ -55,7 +55,7 @@ Experiment:
   --noise 0,0.1,...       input noise standard deviations of the heat maps (default ${DEFAULT_INPUT_NOISE.join(',')})
   --variational-epochs N  epochs of each full-structure variational fit (default 1500)
   --posterior-epochs N    epochs of each pruned structure's warm-started posterior refit (default 300)
-  --max-iterations N      L-BFGS iterations of every MAP fit at most (default 5000)
+  --max-iterations N      Iterations (L-BFGS, then Newton) of every MAP fit at most (default 5000)
   --weights W             the weights every method prunes: map (the MAP fit, default) or
                           posterior (the variational posterior mean)
   --no-search             skip the structure search

@@ -45,7 +45,7 @@ Search:
   --variational-epochs N  epochs of the full network's variational fit (default 1500 on up to
                           1024 rows, as in prunus train)
   --posterior-epochs N    epochs of each pruned structure's warm-started posterior refit (default 300)
-  --max-iterations N      L-BFGS iterations of every MAP fit at most (default 5000)
+  --max-iterations N      Iterations (L-BFGS, then Newton) of every MAP fit at most (default 5000)
   (the last three bound the work on a large network)
 
 Output:

@@ -39,7 +39,7 @@ Network and fit:
   --epochs E              Adam warm-up epochs before L-BFGS (default 0, at most 1000000)
   --batch-size B          warm-up mini-batch size (default 32)
   --learning-rate R       warm-up learning rate (default 0.01)
-  --max-iterations N      L-BFGS iterations of every MAP fit at most, the criterion's refits
+  --max-iterations N      Iterations (L-BFGS, then Newton) of every MAP fit at most, the criterion's refits
                           included (default 5000): bounds the work on a large network (the
                           result says when the fit did not converge)
   --variational           also fit the variational posterior (saved as per-layer sigma)
@@ -281,6 +281,8 @@ function resultJson(flags: Flags, dataset: Dataset, taskInferred: boolean, resul
       converged: map.converged,
       gradientNorm: map.gradientNorm,
       iterations: map.iterations,
+      optimizer: map.optimizer,
+      curvatureProducts: map.products,
       reason: map.reason,
       objective: map.objective,
       alpha: map.alpha,
@@ -335,7 +337,7 @@ function summary(flags: Flags, dataset: Dataset, result: TrainResult): string[] 
     `split: ${result.data.trainRows.length} train / ${result.data.testRows.length} test rows (seed ${flags.data.seed})`,
     `network: ${architecture(result).join('-')}, ${flags.activation}, ${model.network.parameterCount} parameters`,
     priorLine(result.prior, dataset.task),
-    `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} (${map.reason}) after ${map.iterations} L-BFGS iterations, largest |gradient| ${formatNumber(map.gradientNorm)}`,
+    `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} (${map.reason}) after ${map.iterations} iterations (${map.optimizer === 'lbfgs+newton' ? 'L-BFGS, then Newton' : map.optimizer === 'newton' ? 'Newton' : 'L-BFGS'}), largest |gradient| ${formatNumber(map.gradientNorm)}`,
   ];
   if (variational !== null) {
     const alpha = [...new Set(variational.alpha)].map(formatNumber).join(', ');

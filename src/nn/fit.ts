@@ -222,7 +222,7 @@ export function trainOnDataset(dataset: Dataset, options: TrainOptions = {}): Tr
       ? {
           onProgress: (phase: string, step: number, total: number, value: number) => {
             if (phase === 'warmup') diverged?.(step, total, value);
-            progress?.(phase === 'lbfgs' ? 'MAP fit (L-BFGS)' : 'warm-up (Adam)', step, total);
+            progress?.(phase === 'lbfgs' ? 'MAP fit (L-BFGS)' : phase === 'newton' ? 'MAP fit (Newton)' : 'warm-up (Adam)', step, total);
           },
         }
       : {}),
