@@ -346,7 +346,7 @@ class FeatureTableBuilder {
       }
       const cell = row[k]!.trim();
       throw new DataError(
-        `${where(source, line)}, column ${columnName(header[k]!)}: missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
+        `${where(source, line)}, column ${columnName(header[k]!)}: missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (--drop-missing; dropMissing in the library)`,
       );
     }
     if ((this.n + 1) * m > this.x.length) {

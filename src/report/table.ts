@@ -75,7 +75,7 @@ export function summaryTable(results: ExperimentResults): string {
       const kept = res.steps[res.chosenStep]?.active ?? res.kept;
       lines.push(
         `  seed ${r.seed}: step ${res.chosenStep}, ${formatShare(r.chosenShare)} removed (${formatValue(kept, 6)} of ${res.parameters}), ELBO ${formatValue(r.chosenElbo, 4)} ± ${formatValue(r.chosenElboSE, 2)}, ` +
-          `test ${view.format(r.test)} (full ${view.format(r.full)}); validation-best ${formatShare(r.validationBestShare)}, sparsest within tolerance ${formatShare(r.sparsestShare)}; ${res.reason}`,
+          `test ${view.format(r.test)} (full ${view.format(r.full)}); validation-best at ${formatShare(r.validationBestShare)} removed, sparsest within tolerance at ${formatShare(r.sparsestShare)} removed; ${res.reason}`,
       );
     }
   }

@@ -170,7 +170,7 @@ describe('regressions found by fuzzing', () => {
 
   it('escapes a column name holding a line break or a quote, so that the message stays one line', () => {
     const msg = errorOf(() => toFeatureTable(parseCsv('"a\nb","say ""hi""",y\nNaN,1,0\n')));
-    expect(msg).toBe('line 3, column "a\\nb": missing value ("NaN"); rows with missing values can be dropped (dropMissing)');
+    expect(msg).toBe('line 3, column "a\\nb": missing value ("NaN"); rows with missing values can be dropped (--drop-missing; dropMissing in the library)');
     expect(errorOf(() => toFeatureTable(parseCsv('"a\nb","say ""hi""",y\n1,x,0\n')))).toContain('column "say \\"hi\\"": "x" is not a number');
     expect(errorOf(() => parseCsv('"x\ny","x\ny"\n'))).toBe('line 1: column name "x\\ny" appears twice in the header');
   });
