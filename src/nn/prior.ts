@@ -234,10 +234,11 @@ function elboMaximum(net: MLP, train: Batch, task: Task, options: ChoosePriorOpt
     rng: options.rng ?? new Random(0),
     ...(options.onProgress ? { onEpoch: (e: number, total: number) => options.onProgress!('prior (variational fit)', e, total) } : {}),
   });
-  // Warm-start the refit from the posterior mean: the mode the ELBO chose, not the one the
-  // start (a fit at α = 1) may have overfit into.
-  net.params.set(variational.posterior.mean);
-  net.applyMask();
+  // The refit starts from the weights as they came in (the start's fit), not from the posterior
+  // mean: measured on wine, boston, friedman and synthetic (seed 0), it reaches an equal or lower
+  // negative log-posterior at the chosen α (synthetic: 52.61 against 64.58, a better mode) in a
+  // half to a fifth of the time. A mean-field mean shrinks the weights the posterior is unsure
+  // of towards 0, which is a saddle region of the MAP objective, not a better basin.
   const map = refit(net, train, task, variational.alpha, variational.noiseVariance, options);
   return {
     choice: {

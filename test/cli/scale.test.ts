@@ -114,7 +114,7 @@ describe('every command that takes a model, at 784-256-10 with 1 000 rows', () =
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.predictions).toHaveLength(ROWS);
-    const expected = predictRaw(model, pixels.subarray(0, 784 * 3), 3);
+    const expected = predictRaw(model, pixels.subarray(0, 784 * 3));
     for (let i = 0; i < 3; i++) {
       const probabilities = result.predictions[i].probabilities as number[];
       expect(probabilities).toHaveLength(10);
@@ -174,8 +174,8 @@ describe('every command that takes a model, at 784-256-10 with 1 000 rows', () =
     const columns = shrunk.features.map((name) => Number(name.slice(2)));
     const kept = new Float64Array(n * columns.length);
     for (let i = 0; i < n; i++) columns.forEach((p, c) => (kept[i * columns.length + c] = rows[i * 784 + p]!));
-    const before = predictRaw(model, rows, n);
-    const after = predictRaw(shrunk, kept, n);
+    const before = predictRaw(model, rows);
+    const after = predictRaw(shrunk, kept);
     for (let k = 0; k < before.length; k++) expect(after[k]).toBeCloseTo(before[k]!, 12);
   }, 120_000);
 
@@ -191,7 +191,7 @@ describe('every command that takes a model, at 784-256-10 with 1 000 rows', () =
     const module = (await import(pathToFileURL(js).href)) as { predict(row: number[]): { probabilities: number[] } };
     const session = await ort.InferenceSession.create(readFileSync(onnx));
     const n = 4;
-    const expected = predictRaw(model, pixels.subarray(0, 784 * n), n);
+    const expected = predictRaw(model, pixels.subarray(0, 784 * n));
     const input = new ort.Tensor('float32', Float32Array.from(pixels.subarray(0, 784 * n)), [n, 784]);
     const output = await session.run({ [session.inputNames[0]!]: input });
     const onnxProbabilities = output[session.outputNames[0]!]!.data as Float32Array;
