@@ -262,6 +262,16 @@ export function trainEpochs(net: MLP, train: Batch, task: Task, options: EpochOp
 }
 
 /**
+ * The negative log-posterior (without normalizing constants) of the network's current weights
+ * on the given rows: what {@link fitMap} minimizes, by the same fused pass.
+ */
+export function negLogPosteriorValue(net: MLP, batch: Batch, task: Task, alpha: PriorPrecision, noiseVariance = 1): number {
+  const logNoise = task === 'regression' ? Math.log(noiseVariance) : 0;
+  const gradient = new Float64Array(net.parameterCount);
+  return new FusedMlp(net, batch.rows).negLogPosterior(net.params, batch, { task, alpha: alphaPerParameter(net, alpha), logNoiseVariance: logNoise }, gradient);
+}
+
+/**
  * The largest |∂/∂w_j| of the negative log-posterior over the active parameters, on the given
  * rows: ≈ 0 at a converged MAP fit on its own training rows, and the measure of whether the
  * second-order (zero-gradient) assumptions of curvature methods hold on other rows.

@@ -14,7 +14,7 @@ import type { MLP } from '../nn/mlp.js';
 import type { Model, Posterior } from '../nn/model.js';
 import { outputNoise } from '../nn/noise.js';
 import { cosineSchedule } from '../nn/optimizers.js';
-import { trainEpochs } from '../nn/train.js';
+import { negLogPosteriorValue, trainEpochs } from '../nn/train.js';
 import { elbo, fitVariational, type PriorMode } from '../nn/variational.js';
 import type { Random } from '../random/random.js';
 import { scoreRelevance, type MethodName, type MethodOptions } from './methods.js';
@@ -101,6 +101,11 @@ export interface PruneStep {
   readonly test: Metrics;
   readonly validation?: Metrics;
   readonly testFineTuned?: Metrics;
+  /**
+   * Whether the fine-tuning epochs were kept: false where they raised the training objective
+   * (the negative log-posterior) and the step's pruned weights were restored.
+   */
+  readonly fineTuneKept?: boolean;
   readonly validationFineTuned?: Metrics;
   readonly elbo?: StepElbo;
   /** Output noise per input noise level (as pruned, and after fine-tuning). */
@@ -152,8 +157,14 @@ export function pruneLoop(data: PruneLoopData, options: PruneLoopOptions): Prune
     const test = evaluate(current(), data.test, data.preference);
     const validation = data.validation !== undefined ? evaluate(current(), data.validation, data.preference) : undefined;
     const noise = options.noise !== undefined ? outputNoise(current(), data.test, options.noise.inputStd, options.noise.draws, options.rng.fork()) : undefined;
-    let tuned: Pick<PruneStep, 'testFineTuned' | 'validationFineTuned' | 'outputNoiseFineTuned'> = {};
+    let tuned: Pick<PruneStep, 'fineTuneKept' | 'testFineTuned' | 'validationFineTuned' | 'outputNoiseFineTuned'> = {};
+    let fineTuneKept: boolean | undefined;
     if (fineTuneEpochs > 0 && k > 0 && removed.length > 0 && net.activeCount > 0) {
+      // Fine-tuning descends the MAP objective; mini-batch Adam at a fixed learning rate can
+      // instead raise it where the pruned model is already close to its minimum (measured on the
+      // synthetic set: a fit at RMSE 0.06 left at 0.29 after 20 epochs). Such epochs are undone.
+      const before = negLogPosteriorValue(net, train, task, data.alpha, data.noiseVariance);
+      const saved = net.params.slice();
       trainEpochs(net, train, task, {
         epochs: fineTuneEpochs,
         batchSize: Math.min(options.fineTuneBatchSize ?? 32, train.rows),
@@ -162,9 +173,12 @@ export function pruneLoop(data: PruneLoopData, options: PruneLoopOptions): Prune
         noiseVariance: data.noiseVariance,
         rng: options.rng.fork(),
       });
+      fineTuneKept = negLogPosteriorValue(net, train, task, data.alpha, data.noiseVariance) <= before;
+      if (!fineTuneKept) net.params.set(saved);
     }
     if (fineTuneEpochs > 0) {
       tuned = {
+        ...(fineTuneKept !== undefined ? { fineTuneKept } : {}),
         testFineTuned: evaluate(current(), data.test, data.preference),
         ...(data.validation !== undefined ? { validationFineTuned: evaluate(current(), data.validation, data.preference) } : {}),
         ...(options.noise !== undefined ? { outputNoiseFineTuned: outputNoise(current(), data.test, options.noise.inputStd, options.noise.draws, options.rng.fork()) } : {}),
