@@ -1,0 +1,39 @@
+// Mutation testing with StrykerJS: `npm run mutate` (whole scope), or one folder with
+//   npm run mutate -- --mutate 'src/nn/**/*.ts'
+// Kept out of `npm test` and CI (it takes hours on two cores). See docs/mutation.md.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  // The vitest runner (9.6) supports vitest 4.1 (peer dependency vitest >= 2); with `related`
+  // each mutant only runs the test files that import (transitively) the mutated file, and
+  // perTest coverage narrows that to the tests that reach the mutant.
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.config.ts', related: true },
+  coverageAnalysis: 'perTest',
+  // Vitest strips types without checking them, so there is nothing to disable.
+  disableTypeChecks: false,
+  // Stryker rewrites `extends`/`references` of the tsconfig in its sandbox by calling the
+  // TypeScript compiler API, which TypeScript 7 (the native compiler) does not have
+  // (ts.parseConfigFileTextToJson is not a function). Our tsconfig.json has neither, so point
+  // the option at a file that does not exist and the rewrite is skipped.
+  tsconfigFile: 'tsconfig.stryker-skip.json',
+  // The machine has two cores shared with others: one test-runner process.
+  concurrency: 1,
+  timeoutMS: 60_000,
+  timeoutFactor: 2,
+  mutate: [
+    'src/autograd/**/*.ts',
+    'src/linalg/**/*.ts',
+    'src/nn/**/*.ts',
+    'src/pruning/**/*.ts',
+    'src/search/**/*.ts',
+    '!src/**/index.ts',
+  ],
+  ignorePatterns: ['dist-all', 'dist-bench', 'coverage', 'reports', 'results', '*.tmp'],
+  tempDirName: '.stryker-tmp',
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  clearTextReporter: { logTests: false, allowColor: false },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: null },
+};
