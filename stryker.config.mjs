@@ -8,7 +8,7 @@ export default {
   // each mutant only runs the test files that import (transitively) the mutated file, and
   // perTest coverage narrows that to the tests that reach the mutant.
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.config.ts', related: true },
+  vitest: { configFile: 'vitest.stryker.config.ts', related: true },
   coverageAnalysis: 'perTest',
   // Vitest strips types without checking them, so there is nothing to disable.
   disableTypeChecks: false,
