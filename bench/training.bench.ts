@@ -25,7 +25,8 @@ import { makeBatch, type Batch } from '../src/nn/losses.js';
 import { MLP } from '../src/nn/mlp.js';
 import { Adam, constantSchedule, cosineSchedule } from '../src/nn/optimizers.js';
 import { fitMap, trainEpochs } from '../src/nn/train.js';
-import { alphaPerParameter, empiricalBayesAlpha, fitVariational, klDivergence } from '../src/nn/variational.js';
+import { alphaPerParameter } from '../src/nn/losses.js';
+import { empiricalBayesAlpha, fitVariational, klDivergence } from '../src/nn/variational.js';
 import { Random } from '../src/random/random.js';
 
 /** Prior precision and learning rate of every run (timing does not depend on them). */
