@@ -21,6 +21,12 @@ export default {
   concurrency: 1,
   timeoutMS: 60_000,
   timeoutFactor: 2,
+  // The initial run of instrumented code is several times slower than npm test.
+  dryRunTimeoutMinutes: 60,
+  // Error messages and labels are text, checked by the CLI tests (not run here); the string
+  // comparisons that steer the mathematics (task, method and curvature names) are still mutated
+  // by the EqualityOperator and ConditionalExpression mutators.
+  mutator: { excludedMutations: ['StringLiteral'] },
   mutate: [
     'src/autograd/**/*.ts',
     'src/linalg/**/*.ts',
