@@ -13,6 +13,7 @@ const BENCHES: { name: string; load: () => Promise<{ run: () => Promise<void> }>
   { name: 'curvature', load: () => import('./curvature.bench.js') },
   { name: 'sparse', load: () => import('./sparse.bench.js') },
   { name: 'training', load: () => import('./training.bench.js') },
+  { name: 'belsley', load: () => import('./belsley.bench.js') },
 ];
 
 async function main(): Promise<void> {

@@ -199,3 +199,17 @@ export function softplusScalar(x: number): number {
 export function reluScalar(x: number): number {
   return x > 0 ? x : 0;
 }
+
+/**
+ * Softmax of `width` values from `offset`, written to `out` from `outOffset` (which may be the
+ * same place), stable: the largest value is subtracted before exponentiating, so no term
+ * overflows. Returns log Σ exp of the values (the log-sum-exp, for cross-entropies).
+ */
+export function softmaxRow(values: Float64Array, offset: number, width: number, out: Float64Array, outOffset: number): number {
+  let largest = -Infinity;
+  for (let c = 0; c < width; c++) largest = Math.max(largest, values[offset + c]!);
+  let total = 0;
+  for (let c = 0; c < width; c++) total += out[outOffset + c] = Math.exp(values[offset + c]! - largest);
+  for (let c = 0; c < width; c++) out[outOffset + c]! /= total;
+  return largest + Math.log(total);
+}

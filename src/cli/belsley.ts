@@ -12,7 +12,7 @@ import {
   type BelsleyDiagnostics,
   type BelsleyStep,
 } from '../pruning/belsley.js';
-import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { formatNumber, memoryLine, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 
 const EXAMPLES = ['illustration'] as const;
 
@@ -36,6 +36,7 @@ Options:
                           (sin x, cos x, 2 + cos x, 2 + sin x, cos x + sin x, x), x = 0, 0.02, …, 20
   --prune                 remove the column carrying the largest share of the strongest
                           dependency and recompute, while the largest η exceeds --max-condition
+                          (removing a column deletes its row and column of the covariance)
   --max-condition C       threshold on η (default 1000, the λ-form of BKW's 30 on singular values)
   --scale                 scale the covariance to unit diagonal first (a correlation matrix)
   --json                  machine-readable result on stdout`;
@@ -58,7 +59,7 @@ export const belsleyCommand: Command = {
     const analysed = flags.scale ? balancedForScaling(covariance, cols) : covariance;
     const diagnostics = belsleyDiagnostics(analysed, cols, { scale: flags.scale });
     const pruning = flags.prune
-      ? belsleyPrune(analysed, cols, { maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
+      ? belsleyPrune(analysed, cols, { matrix: 'samples', maxCondition: flags.maxCondition, names, scale: flags.scale, onStep: progress(cols) })
       : undefined;
 
     if (flags.json) {
@@ -73,6 +74,9 @@ export const belsleyCommand: Command = {
           ? {}
           : {
               maxCondition: pruning.maxCondition,
+              // Samples: a removal drops the column, i.e. deletes its row and column of the
+              // covariance (belsleyPrune's `delete`, not the `condition` of a posterior covariance).
+              operation: pruning.operation,
               removed: pruning.removedNames,
               kept: pruning.keptNames,
               steps: pruning.steps.map((step) => {
@@ -82,9 +86,11 @@ export const belsleyCommand: Command = {
                   maxConditionIndex: step.maxConditionIndex,
                   ...diagnosticsJson(step.diagnostics, active),
                   removed: step.removed === null ? null : names[step.removed]!,
+                  operation: step.operation,
                 };
               }),
             }),
+        memory: peakMemory(),
       });
       return 0;
     }
@@ -96,7 +102,8 @@ export const belsleyCommand: Command = {
     out.push(...diagnosticsTable(diagnostics, names, flags.maxCondition));
     if (pruning !== undefined) {
       out.push('');
-      out.push(`Pruning while the largest condition index exceeds ${formatNumber(pruning.maxCondition)}:`);
+      out.push(`Pruning while the largest condition index exceeds ${formatNumber(pruning.maxCondition)}`);
+      out.push('(each removal drops the column from the samples: its row and column of the covariance are deleted):');
       pruning.steps.forEach((step, s) => {
         if (step.removed === null) return;
         const d = step.diagnostics;
@@ -112,6 +119,7 @@ export const belsleyCommand: Command = {
       out.push(`removed: ${pruning.removedNames.join(', ') || '(none)'}`);
       out.push(`kept: ${pruning.keptNames.join(', ') || '(none)'}${finalIndex}`);
     }
+    out.push(memoryLine());
     process.stdout.write(out.join('\n') + '\n');
     return 0;
   },

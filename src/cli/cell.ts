@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
 import { PRIOR_CRITERIA } from '../nn/prior.js';
 import { EXPERIMENT_METHODS, runCell, type CellSpec } from '../search/experiment.js';
-import { printJson, toJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { memoryLine, peakMemory, printJson, toJson, UserError, writeFileAtomic, type Command } from './common.js';
 import { checkNetworkSize, MAX_EPOCHS } from './train.js';
 
 const usage = `Usage: prunus cell FILE.cell.json [--force] [--json]
@@ -47,8 +47,8 @@ export const cellCommand: Command = {
     if (existsSync(out) && !values.force) throw new UserError(`${out} exists already (--force to run the cell again)`);
     const result = runCell(cell);
     writeFileAtomic(out, toJson(result) + '\n');
-    if (values.json) printJson(result);
-    else process.stdout.write(`${cell.method}, seed ${cell.seed}: done in ${result.seconds.toFixed(1)} s → ${out}\n`);
+    if (values.json) printJson({ ...result, memory: peakMemory() });
+    else process.stdout.write(`${cell.method}, seed ${cell.seed}: done in ${result.seconds.toFixed(1)} s → ${out}\n${memoryLine()}\n`);
     return 0;
   },
 };

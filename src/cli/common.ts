@@ -4,6 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { chunked, jsonPieces } from '../data/json.js';
 import type { Metrics } from '../nn/metrics.js';
 
 /** A problem with the user's input: printed as one line, exit code 1, no stack trace. */
@@ -39,9 +40,34 @@ export function toJson(value: unknown, indent = 2): string {
   );
 }
 
-/** Writes a command's machine-readable result: the only thing a `--json` run prints on stdout. */
+/**
+ * Writes a command's machine-readable result: the only thing a `--json` run prints on stdout.
+ * The text is written in chunks as it is made (arrays of numbers on one line, see
+ * `jsonPieces`), so a result with a few arrays of every parameter of a large model is never
+ * one string in memory. Non-finite numbers are written as `null`, typed arrays as arrays.
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(toJson(value) + '\n');
+  for (const chunk of chunked(jsonPieces(value))) process.stdout.write(chunk);
+  process.stdout.write('\n');
+}
+
+/** The process's peak resident memory so far, in MB: what `--json` reports as `memory`. */
+export interface MemoryReport {
+  readonly peakRssMB: number;
+}
+
+/**
+ * Peak resident set size of this process so far (the kernel's high-water mark, as `/usr/bin/time
+ * -v` reports it), in MB. Every command that does heavy work reports it (docs/cli.md, "Memory").
+ */
+export function peakMemory(): MemoryReport {
+  // maxRSS is in kilobytes (getrusage's ru_maxrss on Linux and macOS alike, as Node reports it).
+  return { peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+/** The human form of {@link peakMemory}: the last line of a command's summary. */
+export function memoryLine(): string {
+  return `peak memory: ${peakMemory().peakRssMB} MB`;
 }
 
 /** Atomic output writes live with the other file code (the model file uses them too). */

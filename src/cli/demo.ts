@@ -101,7 +101,7 @@ export const demoCommand: Command = {
     const accuracy = 'accuracy' in trained.test ? trained.test.accuracy : NaN;
     out.push(`prunus demo — Wine (178 rows, 3 classes), ${network.sizes.join('-')} tanh MLP, ${network.parameterCount} parameters, seed ${seed}`);
     out.push(
-      `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} after ${map.iterations} L-BFGS iterations (max |gradient| ${map.gradientNorm.toExponential(1)}, α = ${map.alpha})`,
+      `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} after ${map.iterations} iterations (${map.optimizer}; max |gradient| ${map.gradientNorm.toExponential(1)}, α = ${map.alpha})`,
     );
     if (variational) {
       out.push(`variational posterior: ELBO ${variational.final.elbo.toFixed(1)} ± ${variational.final.standardError.toFixed(1)} (64 samples), empirical-Bayes α = ${variational.alpha[0]!.toFixed(3)}`);

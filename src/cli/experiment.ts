@@ -12,16 +12,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
+import { ACTIVATIONS, parameterCount, type Activation } from '../nn/mlp.js';
 import { PRIOR_CRITERIA, type PriorCriterion } from '../nn/prior.js';
+import { DENSE_ACTIVE_LIMIT, denseMatrixSize } from '../pruning/dense.js';
 import {
-  collectResults, DEFAULT_INPUT_NOISE, DEFAULT_LEVELS, EXPERIMENT_METHODS, planCells,
+  collectResults, DEFAULT_INPUT_NOISE, DEFAULT_LEVELS, EXPERIMENT_METHODS, isDenseExperimentMethod, loadExperimentData, planCells,
   type CellResult, type ExperimentSettings,
 } from '../search/experiment.js';
 import type { ExperimentResults, ExperimentTiming } from '../search/results.js';
 import { runCells } from '../search/workers.js';
-import { parseNumberFlag, printJson, toJson, UserError, writeFileAtomic, type Command } from './common.js';
-import { parseHidden } from './train.js';
+import { memoryLine, parseNumberFlag, peakMemory, printJson, toJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { FLAT_PRIOR_VARIATIONAL, MAX_EPOCHS, parseHidden } from './train.js';
 
 /** The methods run by default: the seed's four, magnitude, OBS, and Belsley's covariance form. */
 export const DEFAULT_EXPERIMENT_METHODS = ['random', 'magnitude', 'obd', 'variational', 'belsley', 'belsley-laplace', 'obs'];
@@ -53,6 +54,8 @@ Experiment:
   --fine-tune EPOCHS      Adam epochs after each pruning step for the fine-tuned curves (default 20; 0: none)
   --noise 0,0.1,...       input noise standard deviations of the heat maps (default ${DEFAULT_INPUT_NOISE.join(',')})
   --variational-epochs N  epochs of each full-structure variational fit (default 1500)
+  --posterior-epochs N    epochs of each pruned structure's warm-started posterior refit (default 300)
+  --max-iterations N      Iterations (L-BFGS, then Newton) of every MAP fit at most (default 5000)
   --weights W             the weights every method prunes: map (the MAP fit, default) or
                           posterior (the variational posterior mean)
   --no-search             skip the structure search
@@ -105,6 +108,8 @@ export const experimentCommand: Command = {
         'fine-tune': { type: 'string' },
         noise: { type: 'string' },
         'variational-epochs': { type: 'string' },
+        'posterior-epochs': { type: 'string' },
+        'max-iterations': { type: 'string' },
         weights: { type: 'string' },
         'no-search': { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -130,7 +135,7 @@ export const experimentCommand: Command = {
       const results = await finish(dir, plan, readFinishedCells(dir), { seconds: 0, workers: 0 }, log);
       return report(results, dir, values.json);
     }
-    const plan = makePlan(values, args);
+    const plan = makePlan(values, args, log);
     if (values.plan !== undefined) {
       const dir = values.plan;
       prepareFolder(dir, values.force, false);
@@ -194,11 +199,12 @@ async function finish(dir: string, plan: ExperimentPlan, cells: readonly CellRes
 /** Prints the summary table (or results.json with --json). */
 async function report(results: ExperimentResults, dir: string, json: boolean): Promise<number> {
   if (json) {
-    printJson(results);
+    // results.json, and this process's peak memory (its worker threads' included).
+    printJson({ ...results, memory: peakMemory() });
     return 0;
   }
   const { summaryTable } = await import('../report/index.js');
-  process.stdout.write(`report: ${join(dir, 'report.html')}\n\n${summaryTable(results)}\n`);
+  process.stdout.write(`report: ${join(dir, 'report.html')}\n\n${summaryTable(results)}\n${memoryLine()}\n`);
   return 0;
 }
 
@@ -268,8 +274,8 @@ function readFinishedCells(dir: string): CellResult[] {
 
 type Values = Record<string, string | boolean | undefined>;
 
-/** The plan from the flags. */
-function makePlan(values: Values, args: readonly string[]): ExperimentPlan {
+/** The plan from the flags; `log` says which default methods were left out (the dense ones, on a large network). */
+function makePlan(values: Values, args: readonly string[], log: (text: string) => void): ExperimentPlan {
   const text = (key: string): string | undefined => values[key] as string | undefined;
   const dataset = text('dataset');
   if (dataset === undefined || dataset.trim() === '') throw new UserError('--dataset NAME|PATH is required (wine, boston, synthetic, friedman, digits, or a CSV file)');
@@ -277,13 +283,15 @@ function makePlan(values: Values, args: readonly string[]): ExperimentPlan {
   if (task !== undefined && task !== 'classification' && task !== 'regression') throw new UserError(`--task: "${task}" is not a task (classification or regression)`);
   const activation = text('activation') ?? 'tanh';
   if (!ACTIVATIONS.includes(activation as Activation)) throw new UserError(`--activation: "${activation}" is not one of ${ACTIVATIONS.join(', ')}`);
-  const methods = text('methods')?.split(',').map((m) => m.trim()).filter((m) => m !== '') ?? DEFAULT_EXPERIMENT_METHODS;
+  let methods = text('methods')?.split(',').map((m) => m.trim()).filter((m) => m !== '') ?? DEFAULT_EXPERIMENT_METHODS;
   for (const m of methods) if (!Object.hasOwn(EXPERIMENT_METHODS, m)) throw new UserError(`--methods: "${m}" is not a method (one of ${Object.keys(EXPERIMENT_METHODS).join(', ')})`);
   if (new Set(methods).size !== methods.length) throw new UserError('--methods: a method is listed twice');
   const seedCount = parseNumberFlag('seeds', text('seeds'), 5, { integer: true, min: 1, max: 1000 });
   const levels = parseLevels(text('levels'), text('steps'));
   const alphaText = text('alpha');
   const alpha = alphaText === undefined || alphaText === 'auto' ? undefined : (PRIOR_CRITERIA as readonly string[]).includes(alphaText) ? (alphaText as PriorCriterion) : parseNumberFlag('alpha', alphaText, 1, { min: 0 });
+  // Every seed's model gets a variational posterior (the variational method, the search).
+  if (alpha === 0) throw new UserError(FLAT_PRIOR_VARIATIONAL);
   const prior = text('prior');
   if (prior !== undefined && prior !== 'global' && prior !== 'layer') throw new UserError(`--prior: "${prior}" is not global or layer`);
   const inputNoise = text('noise') === undefined ? DEFAULT_INPUT_NOISE : parseList('noise', text('noise')!, { min: 0, max: 100 });
@@ -302,12 +310,14 @@ function makePlan(values: Values, args: readonly string[]): ExperimentPlan {
     testFraction: parseNumberFlag('test-fraction', text('test-fraction'), 0.25, { min: 0.01, max: 0.99 }),
     inputNoise,
     noiseDraws: 20,
-    posteriorEpochs: 300,
+    posteriorEpochs: parseNumberFlag('posterior-epochs', text('posterior-epochs'), 300, { integer: true, min: 1, max: MAX_EPOCHS }),
+    ...(text('max-iterations') !== undefined ? { maxIterations: parseNumberFlag('max-iterations', text('max-iterations'), 5000, { integer: true, min: 1, max: MAX_EPOCHS }) } : {}),
     ...(text('weights') !== undefined ? { weights: parseWeights(text('weights')!) } : {}),
     ...(text('variational-epochs') !== undefined ? { variationalEpochs: parseNumberFlag('variational-epochs', text('variational-epochs'), 1500, { integer: true, min: 1, max: 1e6 }) } : {}),
     ...(alpha !== undefined ? { alpha } : {}),
     ...(prior !== undefined ? { prior } : {}),
   };
+  methods = denseMethodsThatFit(settings, methods, text('methods') !== undefined, log);
   return {
     format: 'prunus-plan',
     version: 1,
@@ -317,6 +327,25 @@ function makePlan(values: Values, args: readonly string[]): ExperimentPlan {
     search: values['no-search'] !== true,
     command: ['prunus', 'experiment', ...withoutRunFlags(args)].join(' '),
   };
+}
+
+/**
+ * The methods without the dense ones (Belsley's, OBS) when the network is beyond their limit:
+ * left out of the default list with a note, refused when named in --methods — before any cell
+ * trains a model only to fail on it. (The data set is read for its size only when a dense
+ * method is listed.)
+ */
+function denseMethodsThatFit(settings: ExperimentSettings, methods: string[], given: boolean, log: (text: string) => void): string[] {
+  const dense = methods.filter(isDenseExperimentMethod);
+  if (dense.length === 0) return methods;
+  const data = loadExperimentData(settings.dataset, 0);
+  const sizes = [data.m, ...settings.hidden, data.classes?.length ?? 1];
+  const n = parameterCount(sizes);
+  if (n <= DENSE_ACTIVE_LIMIT) return methods;
+  const why = `a ${sizes.join('-')} network has ${n} parameters, and ${dense.join(', ')} need a dense ${n}×${n} matrix (${denseMatrixSize(n)}); the limit is ${DENSE_ACTIVE_LIMIT}`;
+  if (given) throw new UserError(`--methods: ${why} — leave ${dense.length === 1 ? 'it' : 'them'} out`);
+  log(`prunus experiment: leaving out ${dense.join(', ')}: ${why}`);
+  return methods.filter((m) => !dense.includes(m));
 }
 
 /** The arguments without the flags that change where or how a run goes, not what it computes. */

@@ -12,7 +12,7 @@ import { computeMetrics, type Metrics } from '../nn/metrics.js';
 import { predictRaw, type Model } from '../nn/model.js';
 import { readModelFile } from '../nn/modelfile.js';
 import { shrinkModel, type ShrinkResult } from '../pruning/shrink.js';
-import { formatMetrics, formatNumber, printJson, UserError, type Command, checkOutputFile } from './common.js';
+import { formatMetrics, formatNumber, memoryLine, peakMemory, printJson, UserError, type Command, checkOutputFile } from './common.js';
 import { shrinkLines, writeFilesAtomic } from './shrink.js';
 
 const usage = `Usage: prunus export --model M --format onnx|tfjs|js --out PATH [--precision float32|float64]
@@ -87,7 +87,7 @@ export const exportCommand: Command = {
       evaluation,
     };
     if (flags.json) {
-      printJson(result);
+      printJson({ ...result, memory: peakMemory() });
       return 0;
     }
     const lines = [`wrote ${written.map((f) => `${f.path} (${f.bytes} bytes)`).join(', ')}: ${flags.format}, ${flags.options.quantize === 'int8' ? 'int8 weights' : result.precision}`];
@@ -97,6 +97,7 @@ export const exportCommand: Command = {
     if (evaluation !== null) {
       lines.push(`on ${evaluation.dataset} (${evaluation.rows} rows): prunus ${formatMetrics(evaluation.prunus)}; export ${formatMetrics(evaluation.exported)}; largest prediction change ${formatNumber(evaluation.largestChange)}`);
     }
+    lines.push(memoryLine());
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
   },

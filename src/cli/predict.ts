@@ -4,12 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  DATA_DIR, isBuiltinDataset, loadDataset, parseNumber, readCsvFile, toFeatureTable, type CsvTable,
+  DATA_DIR, isBuiltinDataset, loadDataset, parseNumber, readFeatureTable,
 } from '../data/index.js';
 import { argmaxRow, computeMetrics, type Metrics } from '../nn/metrics.js';
 import { predictRaw, type Model } from '../nn/model.js';
 import { readModelFile } from '../nn/modelfile.js';
-import { formatMetrics, parseNumberFlag, toJson, UserError, type Command } from './common.js';
+import { chunked } from '../data/json.js';
+import { formatMetrics, memoryLine, parseNumberFlag, peakMemory, toJson, UserError, type Command } from './common.js';
 import { createProgress } from './progress.js';
 
 const usage = `Usage: prunus predict --model M --dataset D [--target COLUMN] [--drop-missing] [--json]
@@ -45,30 +46,21 @@ export const predictCommand: Command = {
     const classes = model.classes;
 
     if (flags.json) {
-      const width = classes?.length ?? 1;
-      const predictions =
-        classes === null
-          ? Array.from(outputs)
-          : Array.from({ length: data.n }, (_, i) => ({
-              label: classes[argmaxRow(outputs, i * width, width)]!,
-              probabilities: Array.from(outputs.subarray(i * width, (i + 1) * width)),
-            }));
-      process.stdout.write(
-        resultJson({
-          model: flags.model,
-          dataset: flags.dataset,
-          task: model.task,
-          target: model.target,
-          ...(classes === null ? {} : { classes }),
-          rows: data.n,
-          droppedRows: data.droppedRows,
-          predictions,
-          metrics,
-        }),
-      );
+      const fields = {
+        model: flags.model,
+        dataset: flags.dataset,
+        task: model.task,
+        target: model.target,
+        ...(classes === null ? {} : { classes }),
+        rows: data.n,
+        droppedRows: data.droppedRows,
+        predictions: PREDICTIONS,
+        metrics,
+      };
+      for (const chunk of chunked(resultPieces(fields, predictionLines(model, outputs, data.n)))) process.stdout.write(chunk);
       return 0;
     }
-    process.stdout.write(table(model, flags, data, outputs, metrics).join('\n') + '\n');
+    process.stdout.write([...table(model, flags, data, outputs, metrics), memoryLine()].join('\n') + '\n');
     return 0;
   },
 };
@@ -117,20 +109,45 @@ function parseFlags(args: string[]): Flags {
   };
 }
 
+/** Where the predictions go among the fields of the `--json` result. */
+const PREDICTIONS = Symbol('predictions');
+
 /**
- * The `--json` result with one prediction per line: indenting inside every prediction (as
- * `printJson` does) would spread a classifier's result over five lines a row.
+ * The `--json` result in pieces, one prediction per line (indenting inside every prediction
+ * would spread a classifier's result over five lines a row), the predictions made as they are
+ * written: 10 000 rows of 10 classes are some 2.5 MB of text, never held as one string. The
+ * peak memory is the last field.
  */
-function resultJson(result: Record<string, unknown>): string {
-  const fields = Object.entries(result).map(([key, value]) => {
-    const text = key === 'predictions' && Array.isArray(value)
-      ? value.length === 0
-        ? '[]'
-        : `[\n${value.map((v) => `    ${toJson(v, 0)}`).join(',\n')}\n  ]`
-      : toJson(value, 0);
-    return `  ${JSON.stringify(key)}: ${text}`;
-  });
-  return `{\n${fields.join(',\n')}\n}\n`;
+function* resultPieces(fields: Record<string, unknown>, predictions: Iterable<string>): Generator<string> {
+  yield '{\n';
+  for (const [key, value] of Object.entries(fields)) {
+    yield `  ${JSON.stringify(key)}: `;
+    if (value !== PREDICTIONS) {
+      yield `${toJson(value, 0)},\n`;
+      continue;
+    }
+    let first = true;
+    for (const line of predictions) {
+      yield `${first ? '[\n' : ',\n'}    ${line}`;
+      first = false;
+    }
+    yield first ? '[],\n' : '\n  ],\n';
+  }
+  yield `  "memory": ${toJson(peakMemory(), 0)}\n}\n`;
+}
+
+/** Each row's prediction as one line of JSON: `{"label":…,"probabilities":[…]}`, or a number. */
+function* predictionLines(model: Model, outputs: Float64Array, n: number): Generator<string> {
+  const classes = model.classes;
+  if (classes === null) {
+    for (let i = 0; i < n; i++) yield toJson(outputs[i]!, 0);
+    return;
+  }
+  const width = classes.length;
+  for (let i = 0; i < n; i++) {
+    const label = classes[argmaxRow(outputs, i * width, width)]!;
+    yield toJson({ label, probabilities: outputs.subarray(i * width, (i + 1) * width) }, 0);
+  }
 }
 
 /** Feature rows in the model's column order, and the target cells when the data has them. */
@@ -167,18 +184,22 @@ function readForModel(model: Model, flags: Flags): PredictData {
     return { source, x, n: dataset.n, labels: hasTarget ? Array.from(dataset.y, String) : null, lines: null, droppedRows: 0 };
   }
   const builtin = isBuiltinDataset(flags.dataset);
-  const table = readCsvFile(builtin ? `${DATA_DIR}${flags.dataset}.csv` : flags.dataset, { source: builtin ? `${flags.dataset}.csv` : flags.dataset });
-  const source = table.source ?? flags.dataset;
-  const missing = model.features.filter((f) => !table.header.includes(f));
-  if (missing.length > 0) throw new UserError(missingColumns(source, missing, model));
-  const hasTarget = table.header.includes(targetName) && !model.features.includes(targetName);
-  if (!hasTarget && flags.target !== undefined) {
-    throw new UserError(`${source}: no column "${flags.target}" to use as the target; the columns are ${table.header.map((h) => `"${h}"`).join(', ')}`);
-  }
-  const names = hasTarget ? [...model.features, targetName] : [...model.features];
-  const columns = names.map((name) => table.header.indexOf(name));
-  const selected: CsvTable = { header: names, rows: table.rows.map((row) => columns.map((k) => row[k]!)), lines: table.lines, source };
-  const features = toFeatureTable(selected, { target: hasTarget ? targetName : null, dropMissing: flags.dropMissing });
+  const source = builtin ? `${flags.dataset}.csv` : flags.dataset;
+  let hasTarget = false;
+  // Read in one pass, converting only the model's columns and the target as each row is read.
+  const features = readFeatureTable(builtin ? `${DATA_DIR}${flags.dataset}.csv` : flags.dataset, {
+    source,
+    dropMissing: flags.dropMissing,
+    select: (header) => {
+      const missing = model.features.filter((f) => !header.includes(f));
+      if (missing.length > 0) throw new UserError(missingColumns(source, missing, model));
+      hasTarget = header.includes(targetName) && !model.features.includes(targetName);
+      if (!hasTarget && flags.target !== undefined) {
+        throw new UserError(`${source}: no column "${flags.target}" to use as the target; the columns are ${header.map((h) => `"${h}"`).join(', ')}`);
+      }
+      return { features: model.features, target: hasTarget ? targetName : null };
+    },
+  });
   return { source, x: features.x, n: features.n, labels: hasTarget ? features.labels : null, lines: features.lines, droppedRows: features.droppedRows };
 }
 
@@ -246,6 +267,16 @@ function predictInChunks(model: Model, x: Float64Array, n: number, quiet: boolea
   return out;
 }
 
+/**
+ * A regression prediction for the table: six significant digits, but never fewer than the
+ * integer part and one decimal, so a target at the 1e6 scale (1002437.2) is not shown rounded to
+ * tens (1002440) as if that were the prediction.
+ */
+export function formatPrediction(v: number): string {
+  const integerDigits = Math.abs(v) >= 1 ? Math.floor(Math.log10(Math.abs(v))) + 1 : 0;
+  return Number(v.toPrecision(Math.min(17, Math.max(6, integerDigits + 1)))).toString();
+}
+
 /** The human output: the first rows and the metrics. */
 function table(model: Model, flags: Flags, data: PredictData, outputs: Float64Array, metrics: Metrics | null): string[] {
   const net = model.network;
@@ -267,7 +298,7 @@ function table(model: Model, flags: Flags, data: PredictData, outputs: Float64Ar
       const k = argmaxRow(outputs, i * width, width);
       cells.push(classes[k]!.padStart(12), outputs[i * width + k]!.toFixed(3).padStart(12));
     } else {
-      cells.push(Number(outputs[i]!.toPrecision(6)).toString().padStart(12));
+      cells.push(formatPrediction(outputs[i]!).padStart(12));
     }
     if (data.labels !== null) cells.push(data.labels[i]!.padStart(12));
     lines.push(cells.join('  '));

@@ -14,10 +14,12 @@ import {
   BELSLEY_MATRICES, groupScores, isMethodName, RELEVANCE_METHODS, SALIENCIES, scoreRelevance,
   type BelsleyMatrix, type MethodOptions, type RelevanceResult, type Saliency,
 } from '../pruning/index.js';
+import { checkDenseActiveSize } from '../pruning/dense.js';
 import { Random } from '../random/random.js';
-import { formatNumber, parseNumberFlag, printJson, UserError, type Command } from './common.js';
+import { formatNumber, memoryLine, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 import { DATA_OPTIONS, loadData, parseDataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
+import { MAX_EPOCHS } from './train.js';
 
 const CURVATURES = ['exact', 'gauss-newton', 'becker-lecun'] as const;
 
@@ -50,6 +52,9 @@ Options:
   --scale                 belsley: scale the matrix to unit diagonal first
   --alpha A               prior precision for H + αI and the posterior saliency (default: the model's, else 1)
   --structured            also score hidden units (sum of their parameters' scores)
+  --variational-epochs N  variational, when the model has no posterior: epochs of the fit made
+                          on the spot (default: the fit's own, 1500 on up to 1024 rows); bounds
+                          the work on a large model
   --top K                 rows shown in the table (default 10)
   --quiet                 no progress on stderr
   --json                  machine-readable result on stdout`;
@@ -77,6 +82,7 @@ export const relevanceCommand: Command = {
         scale: { type: 'boolean', default: false },
         alpha: { type: 'string' },
         structured: { type: 'boolean', default: false },
+        'variational-epochs': { type: 'string' },
         top: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -90,6 +96,22 @@ export const relevanceCommand: Command = {
       throw new UserError(`--method: ${method === undefined ? 'required' : `"${method}" is not a method`} (one of ${Object.keys(RELEVANCE_METHODS).join(', ')})`);
     }
     const model = readModelFile(values.model);
+    // Refused before the data is read: these need nothing but the model to know.
+    if (model.network.activeCount === 0) {
+      throw new UserError(`${values.model}: every parameter is pruned, so there is nothing to score (the model predicts the same for every row)`);
+    }
+    if (method === 'belsley' || method === 'obs') {
+      try {
+        checkDenseActiveSize(method === 'obs' ? 'obs' : `belsley (${values.matrix ?? 'information'})`, model.network.activeCount);
+      } catch (err) {
+        throw new UserError(`${values.model}: ${(err as Error).message}`);
+      }
+    }
+    const variationalEpochs = values['variational-epochs'] === undefined ? undefined : parseNumberFlag('variational-epochs', values['variational-epochs'], 1, { min: 1, integer: true, max: MAX_EPOCHS });
+    if (variationalEpochs !== undefined && method !== 'variational') throw new UserError(`--variational-epochs applies to variational, not ${method}`);
+    if (variationalEpochs !== undefined && model.posterior !== undefined) {
+      throw new UserError(`--variational-epochs: ${values.model} has a variational posterior, which variational scores as it is (no fit to bound)`);
+    }
     const recorded = trainingDataOf(model);
     let seed = values.seed;
     if (seed === undefined && recorded !== null && recorded.dataset === values.dataset) {
@@ -122,6 +144,7 @@ export const relevanceCommand: Command = {
         const fit = fitVariational(model.network, batch, model.task, {
           rng: rng.fork(),
           ...(model.task === 'regression' && model.noiseVariance !== undefined ? { noiseVariance: model.noiseVariance } : {}),
+          ...(variationalEpochs !== undefined ? { epochs: variationalEpochs } : {}),
           onEpoch: (e, total) => progress.update(e, total, 'variational fit'),
         });
         posterior = fit.posterior;
@@ -159,10 +182,10 @@ export const relevanceCommand: Command = {
     const groups = values.structured ? groupScores(model.network, result) : null;
     const scored = { selection: rows.selection, count: batch.rows, gradientNorm, alpha, noiseVariance };
     if (values.json) {
-      printJson(resultJson(model, result, groups, posteriorNote, scored));
+      printJson({ ...resultJson(model, result, groups, posteriorNote, scored), memory: peakMemory() });
       return 0;
     }
-    process.stdout.write(humanReport(model, result, groups, top, scored) + '\n');
+    process.stdout.write(`${humanReport(model, result, groups, top, scored)}\n${memoryLine()}\n`);
     return 0;
   },
 };
@@ -220,14 +243,8 @@ function methodOptions(
   return options;
 }
 
+/** The `--json` document: the result's fields, with OBD's Hessian diagonal and the saliency at the top level. */
 function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, note: string | null, scored: Scored): Record<string, unknown> {
-  const { hessianDiag, saliency, ...details } = result.details as Record<string, unknown>;
-  // Belsley's proportions as rows per parameter, one value per component, as `prunus belsley` prints them.
-  if (details['proportions'] instanceof Float64Array) {
-    const flat = details['proportions'];
-    const k = Math.round(Math.sqrt(flat.length));
-    details['proportions'] = Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * k, (j + 1) * k)));
-  }
   return {
     method: result.method,
     label: result.label,
@@ -243,14 +260,38 @@ function resultJson(model: Model, result: RelevanceResult, groups: ReturnType<ty
     order: Array.from(result.order),
     leastRelevant: result.leastRelevant,
     leastRelevantName: model.network.parameterName(result.leastRelevant),
-    ...(hessianDiag !== undefined ? { hessianDiag } : {}),
-    ...(saliency !== undefined ? { saliency } : {}),
-    details,
+    ...methodFields(result),
     ...(groups !== null
       ? { structured: groups.map((g) => ({ unit: g.group.name, layer: g.group.layer, index: g.group.unit, score: g.score, activeParameters: g.active })) }
       : {}),
     ...(note !== null ? { note } : {}),
   };
+}
+
+/** Each method's own fields of `--json`: OBD's `hessianDiag` and saliency on top, the rest under `details`. */
+function methodFields(result: RelevanceResult): Record<string, unknown> {
+  switch (result.method) {
+    case 'obd': {
+      const { hessianDiag, saliency, ...details } = result.details;
+      return { hessianDiag, saliency, details };
+    }
+    case 'obs': {
+      const { saliency, ...details } = result.details;
+      return { saliency, details };
+    }
+    case 'belsley': {
+      const details = result.details;
+      // Proportions as rows per parameter, one value per component, as `prunus belsley` prints them.
+      if (details.decomposition === 'full' && details.proportions !== undefined) {
+        const flat = details.proportions;
+        const k = details.active.length;
+        return { details: { ...details, proportions: Array.from({ length: k }, (_, j) => Array.from(flat.subarray(j * k, (j + 1) * k))) } };
+      }
+      return { details };
+    }
+    default:
+      return { details: result.details };
+  }
 }
 
 function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<typeof groupScores> | null, top: number, scored: Scored): string {
@@ -259,27 +300,26 @@ function humanReport(model: Model, result: RelevanceResult, groups: ReturnType<t
   lines.push(`${result.label}`);
   lines.push(`${net.sizes.join('-')} network, ${net.activeCount} of ${net.parameterCount} parameters active, curvature over ${scored.count} rows (${scored.selection})`);
   lines.push(`largest |∂/∂w| of the negative log-posterior on these rows: ${formatNumber(scored.gradientNorm)}${scored.gradientNorm > 1e-3 ? ' — not a stationary point here: second-order scores assume one' : ''}`);
-  const details = result.details as Record<string, unknown>;
-  const belowPrior = details['negativePosteriorDiagonalEntries'];
-  if (typeof belowPrior === 'number' && belowPrior > 0) {
-    lines.push(`warning: ${belowPrior} diagonal entries of H + αI are negative: the model is not at a minimum (not converged)`);
-  } else if (typeof details['negativeDiagonalEntries'] === 'number' && details['negativeDiagonalEntries'] > 0) {
-    lines.push(`note: ${details['negativeDiagonalEntries']} negative entries of the likelihood's Hessian diagonal (allowed down to −α at a MAP minimum)`);
+  if (result.method === 'obd') {
+    const { negativePosteriorDiagonalEntries: belowPrior, negativeDiagonalEntries: negative } = result.details;
+    if (belowPrior > 0) lines.push(`warning: ${belowPrior} diagonal entries of H + αI are negative: the model is not at a minimum (not converged)`);
+    else if (negative > 0) lines.push(`note: ${negative} negative entries of the likelihood's Hessian diagonal (allowed down to −α at a MAP minimum)`);
   }
-  if (details['conditionIndices'] instanceof Float64Array) {
-    const eta = details['conditionIndices'];
-    const largest = eta[eta.length - 1]!;
-    lines.push(`condition indices: largest ${formatNumber(largest)}, ${details['exactDependencies']} exact dependencies`);
+  if (result.method === 'belsley') {
+    const d = result.details;
+    lines.push(
+      d.decomposition === 'full'
+        ? `condition indices: largest ${formatNumber(d.largestConditionIndex)}, ${d.exactDependencies} exact dependencies`
+        : `condition indices: largest ${formatNumber(d.largestConditionIndex)} (${d.decompositionNote})`,
+    );
   }
   lines.push('');
   const extra = result.method === 'obd' ? 'h_jj' : result.method === 'variational' ? 'μ / σ' : '';
   lines.push(`rank  parameter        index  ${'score'.padStart(12)}  ${'weight'.padStart(10)}  ${extra}`);
   Array.from(result.order.subarray(0, top)).forEach((j, rank) => {
     let more = '';
-    if (result.method === 'obd') more = formatNumber((details['hessianDiag'] as Float64Array)[j]!);
-    if (result.method === 'variational') {
-      more = `${formatNumber((details['mean'] as Float64Array)[j]!)} / ${formatNumber((details['sigma'] as Float64Array)[j]!)}`;
-    }
+    if (result.method === 'obd') more = formatNumber(result.details.hessianDiag[j]!);
+    if (result.method === 'variational') more = `${formatNumber(result.details.mean[j]!)} / ${formatNumber(result.details.sigma[j]!)}`;
     lines.push(
       `${String(rank + 1).padStart(4)}  ${net.parameterName(j).padEnd(15)}  ${String(j).padStart(5)}  ${formatNumber(result.scores[j]!).padStart(12)}  ${formatNumber(net.params[j]!).padStart(10)}  ${more}`,
     );

@@ -4,17 +4,18 @@
  * save the chosen model.
  */
 import { parseArgs } from 'node:util';
-import { ACTIVATIONS, type Activation } from '../nn/mlp.js';
-import { formatModelFile } from '../nn/modelfile.js';
+import { ACTIVATIONS, parameterCount, type Activation } from '../nn/mlp.js';
+import { writeModelFile } from '../nn/modelfile.js';
 import { PRIOR_CRITERIA, type PriorCriterion } from '../nn/prior.js';
 import { isMethodName, RELEVANCE_METHODS, SALIENCIES, type MethodOptions, type Saliency } from '../pruning/index.js';
+import { checkDenseActiveSize } from '../pruning/dense.js';
 import { shrinkModel, type ModelSize } from '../pruning/shrink.js';
 import type { SearchResult } from '../search/results.js';
 import { selectStructure } from '../search/select.js';
-import { checkOutputFile, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { checkOutputFile, formatNumber, memoryLine, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference } from './data-flags.js';
 import { createProgress } from './progress.js';
-import { checkNetworkSize, parseHidden } from './train.js';
+import { checkNetworkSize, FLAT_PRIOR_VARIATIONAL, MAX_EPOCHS, parseHidden } from './train.js';
 
 const usage = `Usage: prunus select --dataset D [--method M] [--criterion evidence|validation] [--structured]
                     [--out model.json] [--json]
@@ -41,9 +42,15 @@ Search:
   --tolerance T           of the sparsest-within-tolerance structure, in the metric's units
                           (default 0.01 accuracy, or 5% of the best validation RMSE)
   --hidden W[,W...], --activation A, --alpha A, --prior P   as in prunus train
+  --variational-epochs N  epochs of the full network's variational fit (default 1500 on up to
+                          1024 rows, as in prunus train)
+  --posterior-epochs N    epochs of each pruned structure's warm-started posterior refit (default 300)
+  --max-iterations N      Iterations (L-BFGS, then Newton) of every MAP fit at most (default 5000)
+  (the last three bound the work on a large network)
 
 Output:
   --out FILE              save the chosen model (prunus-mlp); refuses to overwrite without --force
+  --save-full FILE        also save the full network the search pruned (to compare, or export both)
   --force                 overwrite --out
   --json                  machine-readable result on stdout
   --quiet                 no progress on stderr`;
@@ -70,7 +77,11 @@ export const selectCommand: Command = {
         activation: { type: 'string' },
         alpha: { type: 'string' },
         prior: { type: 'string' },
+        'variational-epochs': { type: 'string' },
+        'posterior-epochs': { type: 'string' },
+        'max-iterations': { type: 'string' },
         out: { type: 'string' },
+        'save-full': { type: 'string' },
         force: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
@@ -93,9 +104,16 @@ export const selectCommand: Command = {
     if (!ACTIVATIONS.includes(activation as Activation)) throw new UserError(`--activation: "${activation}" is not one of ${ACTIVATIONS.join(', ')}`);
     const alphaText = values.alpha;
     const alpha = alphaText === undefined || alphaText === 'auto' ? 'auto' : (PRIOR_CRITERIA as readonly string[]).includes(alphaText) ? (alphaText as PriorCriterion) : parseNumberFlag('alpha', alphaText, 1, { min: 0 });
+    if (alpha === 0) throw new UserError(FLAT_PRIOR_VARIATIONAL);
     const prior = values.prior ?? 'global';
     if (prior !== 'global' && prior !== 'layer') throw new UserError(`--prior: "${prior}" is not global or layer`);
+    const epochsFlag = (flag: 'variational-epochs' | 'posterior-epochs' | 'max-iterations'): number | undefined =>
+      values[flag] === undefined ? undefined : parseNumberFlag(flag, values[flag], 1, { integer: true, min: 1, max: MAX_EPOCHS });
+    const variationalEpochs = epochsFlag('variational-epochs');
+    const posteriorEpochs = epochsFlag('posterior-epochs');
+    const maxIterations = epochsFlag('max-iterations');
     if (values.out !== undefined) checkOutputFile(values.out, values.force);
+    if (values['save-full'] !== undefined) checkOutputFile(values['save-full'], values.force);
     const step = parseNumberFlag('step', values.step, 0.15, { min: 1e-6, max: 0.999 });
     const minKept = parseNumberFlag('min-kept', values['min-kept'], 0.01, { min: 1e-6, max: 0.999 });
     const fineTuneEpochs = parseNumberFlag('fine-tune', values['fine-tune'], 0, { integer: true, min: 0, max: 100000 });
@@ -103,7 +121,16 @@ export const selectCommand: Command = {
 
     const hidden = parseHidden(values.hidden);
     const loaded = loadData(data);
-    checkNetworkSize([loaded.dataset.m, ...hidden, loaded.dataset.classes?.length ?? 1]);
+    const sizes = [loaded.dataset.m, ...hidden, loaded.dataset.classes?.length ?? 1];
+    checkNetworkSize(sizes);
+    // Refused before any training: the first pruning step scores the full network.
+    if (method === 'belsley' || method === 'obs') {
+      try {
+        checkDenseActiveSize(method, parameterCount(sizes));
+      } catch (err) {
+        throw new UserError(`--method: a ${sizes.join('-')} network: ${(err as Error).message}`);
+      }
+    }
     const progress = createProgress('prunus select', { quiet: values.quiet || values.json });
     let outcome;
     try {
@@ -116,7 +143,12 @@ export const selectCommand: Command = {
         minKept,
         fineTuneEpochs,
         ...(tolerance !== undefined ? { tolerance } : {}),
-        train: { hidden, activation: activation as Activation, seed: data.seed, testFraction: data.testFraction, alpha, prior },
+        ...(posteriorEpochs !== undefined ? { posteriorEpochs } : {}),
+        train: {
+          hidden, activation: activation as Activation, seed: data.seed, testFraction: data.testFraction, alpha, prior,
+          ...(variationalEpochs !== undefined ? { variationalFit: { epochs: variationalEpochs } } : {}),
+          ...(maxIterations !== undefined ? { maxIterations } : {}),
+        },
         onProgress: (phase, done, total) => progress.update(done, total, phase),
       });
     } finally {
@@ -124,15 +156,16 @@ export const selectCommand: Command = {
     }
     // Saved physically shrunk: hidden units and inputs with no active path are gone.
     const shrunk = shrinkModel(outcome.model);
-    if (values.out !== undefined) writeFileAtomic(values.out, formatModelFile(shrunk.model));
+    if (values.out !== undefined) writeModelFile(values.out, shrunk.model);
+    if (values['save-full'] !== undefined) writeModelFile(values['save-full'], outcome.trained.model);
     // Said once there is a result, so that a failed search prints its one error line alone.
     reportInference('select', loaded, values.json);
     const saved = { before: shrunk.before, after: shrunk.after, removedUnits: shrunk.removedUnits.map((u) => u.name), removedFeatures: shrunk.removedFeatures };
     if (values.json) {
-      printJson({ ...outcome.result, model: saved, ...(values.out !== undefined ? { out: values.out } : {}) });
+      printJson({ ...outcome.result, model: saved, ...(values.out !== undefined ? { out: values.out } : {}), memory: peakMemory() });
       return 0;
     }
-    process.stdout.write(humanReport(outcome.result, values.out, saved).join('\n') + '\n');
+    process.stdout.write([...humanReport(outcome.result, values.out, saved), memoryLine()].join('\n') + '\n');
     return 0;
   },
 };

@@ -5,9 +5,9 @@
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatModelFile, readModelFile } from '../nn/modelfile.js';
+import { readModelFile, writeModelFile } from '../nn/modelfile.js';
 import { shrinkModel, type ModelSize, type ShrinkResult } from '../pruning/shrink.js';
-import { checkOutputFile, printJson, UserError, type Command } from './common.js';
+import { checkOutputFile, memoryLine, peakMemory, printJson, UserError, type Command } from './common.js';
 
 const usage = `Usage: prunus shrink --model M --out S [--force] [--json]
 
@@ -48,7 +48,7 @@ export const shrinkCommand: Command = {
     checkOutputFile(values.out, values.force);
     const model = readModelFile(values.model);
     const result = shrinkModel(model);
-    writeFilesAtomic([{ path: values.out, contents: formatModelFile(result.model) }]);
+    writeModelFile(values.out, result.model);
     // The input's size as it is on disk (a hand-formatted file may differ from prunus's layout).
     const before: ModelSize = { ...result.before, bytes: statSync(values.model).size };
     if (values.json) {
@@ -60,10 +60,11 @@ export const shrinkCommand: Command = {
         removedUnits: result.removedUnits,
         removedFeatures: result.removedFeatures,
         reactivatedBiases: result.reactivatedBiases,
+        memory: peakMemory(),
       });
       return 0;
     }
-    process.stdout.write(shrinkLines(result, before).join('\n') + `\nsaved ${values.out}\n`);
+    process.stdout.write(shrinkLines(result, before).join('\n') + `\nsaved ${values.out}\n${memoryLine()}\n`);
     return 0;
   },
 };

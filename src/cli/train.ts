@@ -7,8 +7,8 @@ import type { Dataset } from '../data/index.js';
 import { trainOnDataset, type TrainResult } from '../nn/fit.js';
 import { ACTIVATIONS, parameterCount, type Activation } from '../nn/mlp.js';
 import { AUTO_CRITERION, PRIOR_CRITERIA, type PriorChoice, type PriorCriterion, type PriorScope } from '../nn/prior.js';
-import { formatModelFile } from '../nn/modelfile.js';
-import { checkOutputFile, formatMetrics, formatNumber, parseNumberFlag, printJson, UserError, writeFileAtomic, type Command } from './common.js';
+import { writeModelFile } from '../nn/modelfile.js';
+import { checkOutputFile, formatMetrics, formatNumber, parseNumberFlag, peakMemory, printJson, UserError, type Command } from './common.js';
 import { DATA_OPTIONS, DATA_USAGE, loadData, parseDataFlags, reportInference, type DataFlags } from './data-flags.js';
 import { createProgress } from './progress.js';
 
@@ -39,6 +39,9 @@ Network and fit:
   --epochs E              Adam warm-up epochs before L-BFGS (default 0, at most 1000000)
   --batch-size B          warm-up mini-batch size (default 32)
   --learning-rate R       warm-up learning rate (default 0.01)
+  --max-iterations N      Iterations (L-BFGS, then Newton) of every MAP fit at most, the criterion's refits
+                          included (default 5000): bounds the work on a large network (the
+                          result says when the fit did not converge)
   --variational           also fit the variational posterior (saved as per-layer sigma)
   --variational-epochs N  epochs of every variational fit: the posterior's and the elbo
                           criterion's (default 1500, at most 1000000)
@@ -101,6 +104,7 @@ export const trainCommand: Command = {
         ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
         ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
         ...(flags.learningRate !== undefined ? { learningRate: flags.learningRate } : {}),
+        ...(flags.maxIterations !== undefined ? { maxIterations: flags.maxIterations } : {}),
         variational: flags.variational,
         ...(flags.variationalEpochs !== undefined ? { variationalFit: { epochs: flags.variationalEpochs } } : {}),
         onProgress: (phase, step, total) => progress.update(step, total, phase),
@@ -108,7 +112,8 @@ export const trainCommand: Command = {
     } finally {
       progress.done();
     }
-    writeFileAtomic(flags.out, formatModelFile(result.model));
+    writeModelFile(flags.out, result.model);
+    const memory = peakMemory();
     // Said once the model is saved: a run that fails (a split with an empty side, a diverged fit)
     // prints its one error line and nothing else.
     reportInference('train', loaded, flags.json);
@@ -121,10 +126,10 @@ export const trainCommand: Command = {
       );
     }
     if (flags.json) {
-      printJson(resultJson(flags, dataset, loaded.inference !== null, result));
+      printJson({ ...resultJson(flags, dataset, loaded.inference !== null, result), memory });
       return 0;
     }
-    process.stdout.write(summary(flags, dataset, result).join('\n') + '\n');
+    process.stdout.write([...summary(flags, dataset, result), `peak memory: ${memory.peakRssMB} MB`].join('\n') + '\n');
     return 0;
   },
 };
@@ -139,6 +144,7 @@ interface Flags {
   readonly epochs?: number;
   readonly batchSize?: number;
   readonly learningRate?: number;
+  readonly maxIterations?: number;
   readonly variational: boolean;
   readonly variationalEpochs?: number;
   readonly out: string;
@@ -161,6 +167,7 @@ function parseFlags(args: string[]): Flags {
       epochs: { type: 'string' },
       'batch-size': { type: 'string' },
       'learning-rate': { type: 'string' },
+      'max-iterations': { type: 'string' },
       variational: { type: 'boolean', default: false },
       'variational-epochs': { type: 'string' },
       out: { type: 'string' },
@@ -188,6 +195,8 @@ function parseFlags(args: string[]): Flags {
   const epochs = optional('epochs', values.epochs, { min: 0, integer: true, max: MAX_EPOCHS });
   const batchSize = optional('batch-size', values['batch-size'], { min: 1, integer: true });
   const learningRate = optional('learning-rate', values['learning-rate'], { min: Number.MIN_VALUE });
+  const maxIterations = optional('max-iterations', values['max-iterations'], { min: 1, integer: true, max: MAX_EPOCHS });
+  if (alpha === 0 && values.variational) throw new UserError(FLAT_PRIOR_VARIATIONAL);
   const variationalEpochs = optional('variational-epochs', values['variational-epochs'], { min: 1, integer: true, max: MAX_EPOCHS });
   if (variationalEpochs !== undefined && !values.variational && alpha !== 'auto' && alpha !== 'elbo') {
     throw new UserError('--variational-epochs needs --variational or the elbo criterion (--alpha auto or elbo)');
@@ -202,6 +211,7 @@ function parseFlags(args: string[]): Flags {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(learningRate !== undefined ? { learningRate } : {}),
+    ...(maxIterations !== undefined ? { maxIterations } : {}),
     variational: values.variational,
     ...(variationalEpochs !== undefined ? { variationalEpochs } : {}),
     out: values.out,
@@ -210,6 +220,14 @@ function parseFlags(args: string[]): Flags {
     force: values.force,
   };
 }
+
+/**
+ * Why `--alpha 0` and a variational posterior do not go together, and what to do instead (train,
+ * select and experiment say it alike).
+ */
+export const FLAT_PRIOR_VARIATIONAL =
+  '--alpha 0 is a flat (improper) prior: a variational posterior\'s KL divergence from it is infinite, so its ELBO is −∞. ' +
+  'Give a positive --alpha, or let the evidence choose it (--alpha auto or elbo)';
 
 /** `--alpha`: `auto` (default), a criterion, or a non-negative number. */
 function parseAlpha(text: string | undefined): number | 'auto' | PriorCriterion {
@@ -263,6 +281,8 @@ function resultJson(flags: Flags, dataset: Dataset, taskInferred: boolean, resul
       converged: map.converged,
       gradientNorm: map.gradientNorm,
       iterations: map.iterations,
+      optimizer: map.optimizer,
+      curvatureProducts: map.products,
       reason: map.reason,
       objective: map.objective,
       alpha: map.alpha,
@@ -317,7 +337,7 @@ function summary(flags: Flags, dataset: Dataset, result: TrainResult): string[] 
     `split: ${result.data.trainRows.length} train / ${result.data.testRows.length} test rows (seed ${flags.data.seed})`,
     `network: ${architecture(result).join('-')}, ${flags.activation}, ${model.network.parameterCount} parameters`,
     priorLine(result.prior, dataset.task),
-    `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} (${map.reason}) after ${map.iterations} L-BFGS iterations, largest |gradient| ${formatNumber(map.gradientNorm)}`,
+    `MAP fit: ${map.converged ? 'converged' : 'NOT converged'} (${map.reason}) after ${map.iterations} iterations (${map.optimizer === 'lbfgs+newton' ? 'L-BFGS, then Newton' : map.optimizer === 'newton' ? 'Newton' : 'L-BFGS'}), largest |gradient| ${formatNumber(map.gradientNorm)}`,
   ];
   if (variational !== null) {
     const alpha = [...new Set(variational.alpha)].map(formatNumber).join(', ');

@@ -40,9 +40,39 @@ export interface CsvOptions {
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   const { source } = options;
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const records: string[][] = [];
   const lines: number[] = [];
+  scanCsv(text, source, (fields, line) => {
+    records.push(fields);
+    lines.push(line);
+  });
+  const first = records[0];
+  if (first === undefined) throw new DataError(emptyFile(source));
+  const header = checkHeader(first, source);
+  for (let r = 1; r < records.length; r++) {
+    const found = records[r]!.length;
+    if (found !== header.length) throw new DataError(raggedRow(source, lines[r]!, header.length, found));
+  }
+  const table = { header, rows: records.slice(1), lines: lines.slice(1) };
+  return source === undefined ? table : { ...table, source };
+}
+
+function emptyFile(source: string | undefined): string {
+  return `${source ?? 'CSV input'}: the file is empty (a header row is needed)`;
+}
+
+function raggedRow(source: string | undefined, line: number, expected: number, found: number): string {
+  return `${where(source, line)}: expected ${expected} fields (as in the header), found ${found}`;
+}
+
+/**
+ * The tokenizer of {@link parseCsv}: hands each record (its cells, quotes removed, and the
+ * 1-based line it starts on) to `onRecord` as it is read, so a caller may keep the cells or
+ * convert and drop them. Blank lines are skipped.
+ * @throws {DataError} for an unclosed quote or text after a closing quote, when it gets there.
+ */
+function scanCsv(text: string, source: string | undefined, onRecord: (fields: string[], line: number) => void): void {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const len = body.length;
   let i = 0;
   let line = 1;
@@ -86,20 +116,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
     if (body[i] === '\r') i++;
     if (body[i] === '\n') i++;
     line++;
-    records.push(fields);
-    lines.push(startLine);
+    onRecord(fields, startLine);
   }
-  const first = records[0];
-  if (first === undefined) throw new DataError(`${source ?? 'CSV input'}: the file is empty (a header row is needed)`);
-  const header = checkHeader(first, source);
-  for (let r = 1; r < records.length; r++) {
-    const found = records[r]!.length;
-    if (found !== header.length) {
-      throw new DataError(`${where(source, lines[r]!)}: expected ${header.length} fields (as in the header), found ${found}`);
-    }
-  }
-  const table = { header, rows: records.slice(1), lines: lines.slice(1) };
-  return source === undefined ? table : { ...table, source };
 }
 
 /**
@@ -108,6 +126,12 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
  *   the first bad byte), or as {@link parseCsv}.
  */
 export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
+  const source = options.source ?? path;
+  return parseCsv(readCsvText(path, source), { source });
+}
+
+/** A file's text, strictly UTF-8. @throws {DataError} naming the file (and the line of a bad byte). */
+function readCsvText(path: string, source: string): string {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -115,7 +139,6 @@ export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new DataError(`cannot read ${path}: ${reason}`);
   }
-  const source = options.source ?? path;
   // Strictly: a lenient decoder would turn each bad byte into U+FFFD without a word, so two
   // Latin-1 labels (café, cafè) would silently become one class.
   const decoded = decodeUtf8(bytes);
@@ -123,7 +146,7 @@ export function readCsvFile(path: string, options: CsvOptions = {}): CsvTable {
     const { line, byte, offset } = decoded.problem;
     throw new DataError(`${where(source, line)}: not UTF-8 text (byte ${byte} at offset ${offset}); save the file as UTF-8`);
   }
-  return parseCsv(decoded.text, { source });
+  return decoded.text;
 }
 
 /**
@@ -248,55 +271,216 @@ export function columnName(name: string): string {
  */
 export function toFeatureTable(table: CsvTable, options: FeatureTableOptions = {}): FeatureTable {
   const { header, rows, lines, source } = table;
-  const targetColumn = resolveTarget(header, options.target, source);
-  const features = header.filter((_, k) => k !== targetColumn);
-  const m = features.length;
-  const x = new Float64Array(rows.length * m);
-  const labels: string[] = [];
-  const keptLines: number[] = [];
-  let droppedRows = 0;
-  let n = 0;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const missingAt = row.findIndex(isMissing);
-    if (missingAt >= 0) {
-      if (options.dropMissing === true) {
-        droppedRows++;
-        continue;
+  const plan = planColumns(header, options.target, undefined, source);
+  const builder = new FeatureTableBuilder(plan, header, source, options.dropMissing === true, rows.length);
+  for (let r = 0; r < rows.length; r++) builder.add(rows[r]!, lines[r]!);
+  return builder.finish();
+}
+
+/** Which cells of a record become features and which the target, and which are checked for missing values. */
+interface ColumnPlan {
+  readonly features: string[];
+  /** Column index of each feature, in feature order. */
+  readonly featureColumns: number[];
+  /** -1 for none. */
+  readonly targetColumn: number;
+  /** Columns checked for a missing value, in the order the first one is looked for. */
+  readonly checked: number[];
+}
+
+/**
+ * The plan of a header: with `columns` undefined every column but the target is a feature (file
+ * order) and every cell is checked; with `columns`, those features in that order, and only they
+ * and the target are read (other columns may hold anything).
+ * @throws {DataError} for an unknown target or feature column.
+ */
+function planColumns(header: string[], target: string | null | undefined, columns: readonly string[] | undefined, source: string | undefined): ColumnPlan {
+  const targetColumn = resolveTarget(header, target, source);
+  if (columns === undefined) {
+    const featureColumns = header.map((_, k) => k).filter((k) => k !== targetColumn);
+    return { features: featureColumns.map((k) => header[k]!), featureColumns, targetColumn, checked: header.map((_, k) => k) };
+  }
+  const featureColumns = columns.map((name) => {
+    const k = header.indexOf(name);
+    if (k < 0) throw new DataError(`${source ?? 'CSV input'}: no column ${columnName(name)}; the columns are ${header.map(columnName).join(', ')}`);
+    return k;
+  });
+  return { features: [...columns], featureColumns, targetColumn, checked: targetColumn >= 0 ? [...featureColumns, targetColumn] : [...featureColumns] };
+}
+
+/**
+ * Converts records into a feature table one at a time (the cells of a record can be dropped as
+ * soon as it is added): numbers into a row-major buffer allocated for `capacity` rows (grown if
+ * more come), the target cell as a trimmed string.
+ */
+class FeatureTableBuilder {
+  private x: Float64Array;
+  private n = 0;
+  private droppedRows = 0;
+  private readonly labels: string[] = [];
+  private readonly lines: number[] = [];
+  private readonly m: number;
+
+  constructor(
+    private readonly plan: ColumnPlan,
+    private readonly header: string[],
+    private readonly source: string | undefined,
+    private readonly dropMissing: boolean,
+    capacity: number,
+  ) {
+    this.m = plan.features.length;
+    this.x = new Float64Array(Math.max(0, capacity) * this.m);
+  }
+
+  /**
+   * Adds one record (as long as the header).
+   * @throws {DataError} for a missing value (unless dropping) or a cell that is not a number, naming its line and column.
+   */
+  add(row: string[], line: number): void {
+    const { plan, m, header, source } = this;
+    for (const k of plan.checked) {
+      if (!isMissing(row[k]!)) continue;
+      if (this.dropMissing) {
+        this.droppedRows++;
+        return;
       }
-      const cell = row[missingAt]!.trim();
+      const cell = row[k]!.trim();
       throw new DataError(
-        `${where(source, lines[r]!)}, column ${columnName(header[missingAt]!)}: missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
+        `${where(source, line)}, column ${columnName(header[k]!)}: missing value (${cell === '' ? 'empty' : JSON.stringify(cell)}); rows with missing values can be dropped (dropMissing)`,
       );
     }
-    let f = 0;
-    for (let k = 0; k < row.length; k++) {
-      if (k === targetColumn) continue;
-      const v = parseNumber(row[k]!);
-      if (v === undefined) {
-        throw new DataError(`${where(source, lines[r]!)}, column ${columnName(header[k]!)}: ${notANumber(row[k]!)}`);
-      }
-      x[n * m + f++] = v;
+    if ((this.n + 1) * m > this.x.length) {
+      const grown = new Float64Array(Math.max(2 * this.x.length, (this.n + 1) * m));
+      grown.set(this.x);
+      this.x = grown;
     }
-    if (targetColumn >= 0) labels.push(row[targetColumn]!.trim());
-    keptLines.push(lines[r]!);
-    n++;
+    const offset = this.n * m;
+    for (let f = 0; f < m; f++) {
+      const k = plan.featureColumns[f]!;
+      const v = parseNumber(row[k]!);
+      if (v === undefined) throw new DataError(`${where(source, line)}, column ${columnName(header[k]!)}: ${notANumber(row[k]!)}`);
+      this.x[offset + f] = v;
+    }
+    if (plan.targetColumn >= 0) this.labels.push(row[plan.targetColumn]!.trim());
+    this.lines.push(line);
+    this.n++;
   }
-  if (n === 0) {
-    const why = droppedRows > 0 ? `all ${droppedRows} rows have missing values` : 'there are no data rows';
-    throw new DataError(`${source ?? 'CSV input'}: ${why}`);
+
+  /** The table. @throws {DataError} when no row was kept. */
+  finish(): FeatureTable {
+    const { n, m, source } = this;
+    if (n === 0) {
+      const why = this.droppedRows > 0 ? `all ${this.droppedRows} rows have missing values` : 'there are no data rows';
+      throw new DataError(`${source ?? 'CSV input'}: ${why}`);
+    }
+    const result = {
+      features: this.plan.features,
+      target: this.plan.targetColumn >= 0 ? this.header[this.plan.targetColumn]! : null,
+      x: n * m === this.x.length ? this.x : this.x.slice(0, n * m),
+      n,
+      m,
+      labels: this.labels,
+      lines: this.lines,
+      droppedRows: this.droppedRows,
+    };
+    return source === undefined ? result : { ...result, source };
   }
-  const result = {
-    features,
-    target: targetColumn >= 0 ? header[targetColumn]! : null,
-    x: n === rows.length ? x : x.slice(0, n * m),
-    n,
-    m,
-    labels,
-    lines: keptLines,
-    droppedRows,
-  };
-  return source === undefined ? result : { ...result, source };
+}
+
+/** Options of {@link readFeatureTable} and {@link parseFeatureTable}. */
+export interface ReadFeatureOptions extends FeatureTableOptions, CsvOptions {
+  /**
+   * Chooses the columns from the header: the features by name, in the order wanted, and
+   * optionally the target (overriding `target`). Only they are read; other columns may hold
+   * anything. Default: every column but the target, in file order. It may throw to refuse the
+   * file (a column the caller needs is missing); its error is reported where an unknown target
+   * would be.
+   */
+  readonly select?: (header: readonly string[]) => { readonly features: readonly string[]; readonly target?: string | null };
+}
+
+/**
+ * {@link parseCsv} and {@link toFeatureTable} in one pass over the text: each record's cells are
+ * converted as soon as it is read and then dropped, so a file of 10 000 rows of 785 columns never
+ * holds its 7.85 million cells as strings (it took some 300 MB and a second of garbage
+ * collection). The result, and the error for a bad file, are exactly the two steps': errors are
+ * kept until the whole text is read and then reported in the order the two steps would find
+ * them (the text's structure first — quotes, then the header, then a ragged row — then the
+ * columns, then the first bad cell).
+ * @throws {DataError} as {@link parseCsv} and {@link toFeatureTable}.
+ */
+export function parseFeatureTable(text: string, options: ReadFeatureOptions = {}): FeatureTable {
+  const { source } = options;
+  let header: string[] | null = null;
+  let headerError: unknown = null;
+  let raggedError: string | null = null;
+  let planError: unknown = null;
+  let cellError: unknown = null;
+  let builder: FeatureTableBuilder | null = null;
+  let records = 0;
+  scanCsv(text, source, (fields, line) => {
+    records++;
+    if (records === 1) {
+      try {
+        header = checkHeader(fields, source);
+      } catch (err) {
+        headerError = err;
+        return;
+      }
+      try {
+        const chosen = options.select?.(header);
+        const target = chosen !== undefined && chosen.target !== undefined ? chosen.target : options.target;
+        const plan = planColumns(header, target, chosen?.features, source);
+        builder = new FeatureTableBuilder(plan, header, source, options.dropMissing === true, rowCapacity(text));
+      } catch (err) {
+        planError = err;
+      }
+      return;
+    }
+    if (header === null) return;
+    if (fields.length !== header.length) {
+      raggedError ??= raggedRow(source, line, header.length, fields.length);
+      return;
+    }
+    if (builder === null || raggedError !== null || cellError !== null) return;
+    try {
+      builder.add(fields, line);
+    } catch (err) {
+      cellError = err;
+    }
+  });
+  if (records === 0) throw new DataError(emptyFile(source));
+  if (headerError !== null) throw headerError;
+  if (raggedError !== null) throw new DataError(raggedError);
+  if (planError !== null) throw planError;
+  if (cellError !== null) throw cellError;
+  return (builder as FeatureTableBuilder | null)!.finish();
+}
+
+/**
+ * At most how many data rows a CSV text holds: a record ends at a line break or at the end of
+ * the text, and the header is one of them. (Blank lines and line breaks inside quotes only make
+ * it an overestimate; for an ordinary file it is exact, so the buffer is not copied at the end.)
+ */
+function rowCapacity(text: string): number {
+  let breaks = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || (c === 13 && text.charCodeAt(k + 1) !== 10)) breaks++;
+  }
+  const last = text.charCodeAt(text.length - 1);
+  const records = breaks + (last === 10 || last === 13 ? 0 : 1);
+  return Math.max(0, records - 1);
+}
+
+/**
+ * Reads a CSV file (UTF-8) into a feature table in one pass: {@link readCsvFile} and
+ * {@link toFeatureTable} without the whole file as string cells (see {@link parseFeatureTable}).
+ * @throws {DataError} as they do.
+ */
+export function readFeatureTable(path: string, options: ReadFeatureOptions = {}): FeatureTable {
+  const source = options.source ?? path;
+  return parseFeatureTable(readCsvText(path, source), { ...options, source });
 }
 
 /** Column index of the target; -1 for none. */

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { columnName, readCsvFile, toFeatureTable, type FeatureTable } from './csv.js';
+import { columnName, readFeatureTable, type FeatureTable } from './csv.js';
 import type { Dataset, Task } from './dataset.js';
 import { toDataset } from './dataset.js';
 import { DataError } from './errors.js';
@@ -76,8 +76,8 @@ export function loadDataset(nameOrPath: string, options: LoadOptions = {}): Data
   const builtin = isBuiltinDataset(nameOrPath);
   const path = builtin ? `${DATA_DIR}${nameOrPath}.csv` : nameOrPath;
   const source = builtin ? `${nameOrPath}.csv` : nameOrPath;
-  const table = readCsvFile(path, { source });
-  const features = toFeatureTable(table, {
+  const features = readFeatureTable(path, {
+    source,
     ...(options.target !== undefined && { target: options.target }),
     ...(options.dropMissing !== undefined && { dropMissing: options.dropMissing }),
   });

@@ -3,8 +3,8 @@
  * splits and training-set standardization. Plain arrays in and out; no CLI code.
  */
 export { DataError } from './errors.js';
-export type { CsvOptions, CsvTable, FeatureTable, FeatureTableOptions } from './csv.js';
-export { formatCsv, formatMatrixCsv, isMissing, parseCsv, parseNumber, readCsvFile, toFeatureTable } from './csv.js';
+export type { CsvOptions, CsvTable, FeatureTable, FeatureTableOptions, ReadFeatureOptions } from './csv.js';
+export { formatCsv, formatMatrixCsv, isMissing, parseCsv, parseFeatureTable, parseNumber, readCsvFile, readFeatureTable, toFeatureTable } from './csv.js';
 export type { Dataset, Task } from './dataset.js';
 export { MAX_INFERRED_CLASSES, toDataset } from './dataset.js';
 export type { BuiltinDataset, LoadOptions } from './datasets.js';
@@ -18,3 +18,4 @@ export { subsetDataset, takeRows, trainTestSplit, trainValidationSplit } from '.
 export type { Standardizer, TargetScaling } from './scaling.js';
 export { applyStandardizer, fitStandardizer, fitTargetScaling, scaleTarget, unscaleTarget } from './scaling.js';
 export { writeFileAtomic } from './files.js';
+export { chunked, jsonPieces, writePiecesAtomic } from './json.js';

@@ -4,7 +4,7 @@
  */
 
 export { matmul, matmulTN, matmulNT } from './matmul.js';
-export { cholesky, choleskySolve, spdSolve, spdInverse } from './cholesky.js';
+export { cholesky, choleskyFactor, choleskyFactorSolve, choleskySolve, inverseDiagonal, spdSolve, spdInverse, type CholeskyFactor } from './cholesky.js';
 export { symmetricEigen, type SymmetricEigen } from './eigen.js';
 export { svd, pinv, type SingularValueDecomposition } from './svd.js';
 export { identity, transpose, frobeniusNorm, symmetrize } from './basics.js';

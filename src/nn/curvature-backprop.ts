@@ -268,75 +268,185 @@ export function curvatureDiagonal(
 }
 
 /**
- * The per-sample output Jacobians ∂f/∂w of the recorded rows (recorded at the weights `w`), stacked:
- * `[rows·outputs × parameterCount]`, row `s·outputs + o` holding ∂f_o(x_s)/∂w.
+ * Where each requested parameter sits: the unit (a row of some layer's weight matrix, counted
+ * over all layers) it feeds, and what multiplies it in that unit's pre-activation — column j of
+ * the layer's input, or 1 for the bias (−1 here).
  */
-export function outputJacobians(net: MLP, w: Float64Array, record: ForwardRecord): Float64Array {
-  const rows = record.rows;
-  const n = net.parameterCount;
-  const last = net.layers.length - 1;
-  const outputs = net.layers[last]!.outputs;
-  const jacobian = new Float64Array(rows * outputs * n);
-  for (let o = 0; o < outputs; o++) {
-    // δ_l = ∂f_o/∂z_l for every sample at once, starting from the unit vector e_o.
-    let delta = new Float64Array(rows * outputs);
-    for (let s = 0; s < rows; s++) delta[s * outputs + o] = 1;
-    for (let l = last; l >= 0; l--) {
-      const layer = net.layers[l]!;
-      const input = record.inputs[l]!;
-      for (let s = 0; s < rows; s++) {
-        const row = (s * outputs + o) * n;
-        for (let i = 0; i < layer.outputs; i++) {
-          const d = delta[s * layer.outputs + i]!;
-          if (d === 0) continue;
-          const at = row + layer.weightOffset + i * layer.inputs;
-          for (let j = 0; j < layer.inputs; j++) jacobian[at + j] = d * input[s * layer.inputs + j]!;
-          jacobian[row + layer.biasOffset + i] = d;
-        }
-      }
-      if (l === 0) break;
-      const slope = record.slopes[l - 1]!;
-      delta = matmul(delta, w.subarray(layer.weightOffset, layer.biasOffset), rows, layer.outputs, layer.inputs).map((v, t) => v * slope[t]!);
-    }
-  }
-  return jacobian;
+interface ParameterSites {
+  /** Per requested parameter: its unit, `unitOffset[l] + row`. */
+  readonly unit: Int32Array;
+  /** Per requested parameter: its layer. */
+  readonly layer: Int32Array;
+  /** Per requested parameter: the input column it multiplies, −1 for a bias. */
+  readonly input: Int32Array;
+  /** Number of units (Σ of the layers' outputs). */
+  readonly units: number;
+  /** First unit of each layer. */
+  readonly unitOffset: Int32Array;
 }
 
-/** H_s·J_s for every sample: the stacked `outputs × n` Jacobians mixed by their `outputs × outputs` Hessians. */
-function weightRows(jacobian: Float64Array, outputHessian: Float64Array, rows: number, outputs: number, n: number): Float64Array {
-  const out = new Float64Array(jacobian.length);
-  for (let s = 0; s < rows; s++) {
-    for (let o = 0; o < outputs; o++) {
-      const target = (s * outputs + o) * n;
-      for (let q = 0; q < outputs; q++) {
-        const h = outputHessian[(s * outputs + o) * outputs + q]!;
-        if (h === 0) continue;
-        const source = (s * outputs + q) * n;
-        for (let j = 0; j < n; j++) out[target + j]! += h * jacobian[source + j]!;
-      }
+function parameterSites(net: MLP, parameters: ArrayLike<number>): ParameterSites {
+  const k = parameters.length;
+  const unit = new Int32Array(k), layer = new Int32Array(k), input = new Int32Array(k);
+  const unitOffset = new Int32Array(net.layers.length);
+  let units = 0;
+  net.layers.forEach((view, l) => { unitOffset[l] = units; units += view.outputs; });
+  for (let a = 0; a < k; a++) {
+    const p = parameters[a]!;
+    const l = net.layers.findIndex((view) => p >= view.weightOffset && p < view.biasOffset + view.outputs);
+    if (!Number.isInteger(p) || l < 0) throw new RangeError(`gaussNewtonGram: parameter index ${p} is outside [0, ${net.parameterCount})`);
+    const view = net.layers[l]!;
+    layer[a] = l;
+    if (p >= view.biasOffset) {
+      unit[a] = unitOffset[l]! + p - view.biasOffset;
+      input[a] = -1;
+    } else {
+      unit[a] = unitOffset[l]! + Math.floor((p - view.weightOffset) / view.inputs);
+      input[a] = (p - view.weightOffset) % view.inputs;
     }
   }
-  return out;
+  return { unit, layer, input, units, unitOffset };
 }
 
 /**
- * G = Σ_s J_sᵀ H_s J_s over the batch (n×n, row-major), at the weights `w` (already masked).
- * Each chunk of samples adds Jᵀ(H J) with one product; `budget` (doubles of Jacobian per
- * chunk) only changes the grouping, never the result.
+ * K_s = D_sᵀ H_s D_s for every sample of a chunk, `[rows × units × units]`, with D_s[o, u] =
+ * ∂f_o/∂z_u the logits' sensitivity to every unit's pre-activation (the identity for the output
+ * layer, then backpropagated: D_{l−1} = D_l W_l diag(σ'(z_{l−1}))) and H_s the loss Hessian in
+ * the logits.
  */
-export function gaussNewtonGram(net: MLP, w: Float64Array, batch: Batch, task: Task, noiseVariance: number, budget = CHUNK_BUDGET): Float64Array {
-  const n = net.parameterCount;
+function unitCouplings(net: MLP, w: Float64Array, record: ForwardRecord, outputHessian: Float64Array, sites: ParameterSites): Float64Array {
+  const rows = record.rows;
+  const last = net.layers.length - 1;
+  const outputs = net.layers[last]!.outputs;
+  const units = sites.units;
+  // D for all units, [rows·outputs × units], filled layer by layer from the output down.
+  const d = new Float64Array(rows * outputs * units);
+  let delta: Float64Array = new Float64Array(rows * outputs * outputs);
+  for (let s = 0; s < rows; s++) for (let o = 0; o < outputs; o++) delta[(s * outputs + o) * outputs + o] = 1;
+  for (let l = last; l >= 0; l--) {
+    const view = net.layers[l]!;
+    const offset = sites.unitOffset[l]!;
+    for (let r = 0; r < rows * outputs; r++) {
+      for (let i = 0; i < view.outputs; i++) d[r * units + offset + i] = delta[r * view.outputs + i]!;
+    }
+    if (l === 0) break;
+    const slope = record.slopes[l - 1]!;
+    delta = matmul(delta, w.subarray(view.weightOffset, view.biasOffset), rows * outputs, view.outputs, view.inputs);
+    for (let r = 0; r < rows * outputs; r++) {
+      const s = Math.floor(r / outputs);
+      for (let j = 0; j < view.inputs; j++) delta[r * view.inputs + j]! *= slope[s * view.inputs + j]!;
+    }
+  }
+  const coupling = new Float64Array(rows * units * units);
+  const hd = new Float64Array(outputs * units);
+  for (let s = 0; s < rows; s++) {
+    const ds = s * outputs * units;
+    hd.fill(0);
+    for (let o = 0; o < outputs; o++) {
+      for (let q = 0; q < outputs; q++) {
+        const h = outputHessian[(s * outputs + o) * outputs + q]!;
+        if (h === 0) continue;
+        for (let u = 0; u < units; u++) hd[o * units + u]! += h * d[ds + q * units + u]!;
+      }
+    }
+    const ks = s * units * units;
+    for (let u = 0; u < units; u++) {
+      for (let v = u; v < units; v++) {
+        let sum = 0;
+        for (let o = 0; o < outputs; o++) sum += d[ds + o * units + u]! * hd[o * units + v]!;
+        coupling[ks + u * units + v] = sum;
+        coupling[ks + v * units + u] = sum;
+      }
+    }
+  }
+  return coupling;
+}
+
+/**
+ * G = Σ_s J_sᵀ H_s J_s over the batch, at the weights `w` (already masked), for the parameters
+ * `active` (default all n, in canonical order): `k×k` row-major, the principal submatrix of the
+ * full G in the order given, exactly symmetric.
+ *
+ * A parameter p reaches the logits only through its unit's pre-activation, linearly:
+ * J_s[o, p] = D_s[o, u_p] · ã_s[p], with ã_s[p] the input it multiplies (1 for a bias). So
+ * G[p, q] = Σ_s K_s[u_p, u_q] ã_s[p] ã_s[q] with K_s = D_sᵀ H_s D_s a small units×units matrix
+ * (unitCouplings): one multiply-add per sample and entry, where Jᵀ(HJ) costs `outputs` of them.
+ * With the parameters grouped by unit, the block of units (u, v) is Ãᵤᵀ·diag(K[·, u, v])·Ãᵥ;
+ * all blocks v ≥ u of one unit are one matrix product, so only one block triangle is computed
+ * (rows·k²/2 multiply-adds in all) and mirrored. `budget` (doubles of scratch per chunk of
+ * rows) only changes how the rows are grouped, never the result beyond rounding.
+ */
+export function gaussNewtonGram(
+  net: MLP, w: Float64Array, batch: Batch, task: Task, noiseVariance: number, budget = CHUNK_BUDGET, active?: ArrayLike<number>,
+): Float64Array {
+  const parameters = active ?? Int32Array.from({ length: net.parameterCount }, (_, j) => j);
+  const k = parameters.length;
+  const sites = parameterSites(net, parameters);
+  const units = sites.units;
+  // Grouped order: the parameters of unit 0, then of unit 1, ...; position[a] is where a goes.
+  const grouped = Int32Array.from({ length: k }, (_, a) => a).sort((a, b) => sites.unit[a]! - sites.unit[b]! || a - b);
+  const unitStart = new Int32Array(units + 1);
+  for (let a = 0; a < k; a++) unitStart[sites.unit[a]! + 1]!++;
+  for (let u = 0; u < units; u++) unitStart[u + 1]! += unitStart[u]!;
   const outputs = net.sizes[net.sizes.length - 1]!;
-  const gram = new Float64Array(n * n);
-  const product = new Float64Array(n * n);
-  const chunk = Math.max(1, Math.min(batch.rows, Math.floor(budget / (outputs * n))));
+  // Scratch per row: Ã and its scaled copy (k each), K (units²), D and one layer's δ (outputs·(units + widest input)).
+  let widest = outputs;
+  for (const view of net.layers) widest = Math.max(widest, view.inputs);
+  const perRow = 2 * k + units * units + outputs * (units + widest);
+  const chunk = Math.max(1, Math.min(batch.rows, Math.floor(budget / perRow)));
+  let largestUnit = 0;
+  for (let u = 0; u < units; u++) largestUnit = Math.max(largestUnit, unitStart[u + 1]! - unitStart[u]!);
+  const gram = new Float64Array(k * k); // in grouped order, blocks v ≥ u only
+  const product = new Float64Array(largestUnit * k);
+  const scaled = new Float64Array(chunk * k);
+  // Per grouped column: its unit, layer and input column (−1: a bias, whose input is 1).
+  const unitOf = Int32Array.from(grouped, (a) => sites.unit[a]!);
+  const layerOf = Int32Array.from(grouped, (a) => sites.layer[a]!);
+  const column = Int32Array.from(grouped, (a) => sites.input[a]!);
   for (let start = 0; start < batch.rows; start += chunk) {
     const rows = Math.min(chunk, batch.rows - start);
     const record = recordForward(net, w, batch, start, rows);
-    const jacobian = outputJacobians(net, w, record);
     const { hessian } = outputDerivatives(task, record.logits, batch, start, rows, noiseVariance);
-    matmulTN(jacobian, weightRows(jacobian, hessian, rows, outputs, n), n, rows * outputs, n, product);
-    for (let k = 0; k < gram.length; k++) gram[k]! += product[k]!;
+    const coupling = unitCouplings(net, w, record, hessian, sites);
+    // Ã in grouped order, [rows × k], written row by row.
+    const inputs = new Float64Array(rows * k);
+    for (let s = 0; s < rows; s++) {
+      for (let c = 0; c < k; c++) {
+        const j = column[c]!;
+        inputs[s * k + c] = j < 0 ? 1 : record.inputs[layerOf[c]!]![s * net.layers[layerOf[c]!]!.inputs + j]!;
+      }
+    }
+    for (let u = 0; u < units; u++) {
+      const first = unitStart[u]!, count = unitStart[u + 1]! - first;
+      if (count === 0) continue;
+      const width = k - first;
+      // Ãᵥ·K[s, u, v] for every v ≥ u, side by side: [rows × width].
+      for (let s = 0; s < rows; s++) {
+        const ks = (s * units + u) * units, to = s * width - first, from = s * k;
+        for (let c = first; c < k; c++) scaled[to + c] = coupling[ks + unitOf[c]!]! * inputs[from + c]!;
+      }
+      const own = new Float64Array(rows * count);
+      for (let s = 0; s < rows; s++) own.set(inputs.subarray(s * k + first, s * k + first + count), s * count);
+      const block = product.subarray(0, count * width);
+      matmulTN(own, scaled.subarray(0, rows * width), count, rows, width, block);
+      for (let r = 0; r < count; r++) {
+        const target = (first + r) * k + first;
+        for (let c = 0; c < width; c++) gram[target + c]! += block[r * width + c]!;
+      }
+    }
   }
-  return gram;
+  // Back to the order asked for; entries below the computed block triangle come from its mirror.
+  const position = new Int32Array(k);
+  grouped.forEach((a, c) => (position[a] = c));
+  const out = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = a; b < k; b++) {
+      const pa = position[a]!, pb = position[b]!;
+      const forward = sites.unit[a]! < sites.unit[b]! || (sites.unit[a] === sites.unit[b] && pa <= pb);
+      const value = forward ? gram[pa * k + pb]! : gram[pb * k + pa]!;
+      out[a * k + b] = value;
+      out[b * k + a] = value;
+    }
+  }
+  return out;
 }

@@ -37,8 +37,18 @@ export interface CurvatureOptions {
 
 /** Options of the dense matrices. */
 export interface DenseCurvatureOptions extends CurvatureOptions {
-  /** Refuse networks with more parameters than this. Default {@link DENSE_PARAMETER_LIMIT}. */
+  /** Refuse matrices with more rows than this. Default {@link DENSE_PARAMETER_LIMIT}. */
   readonly maxParameters?: number;
+}
+
+/** Options of {@link gaussNewtonMatrix}. */
+export interface GaussNewtonMatrixOptions extends DenseCurvatureOptions {
+  /**
+   * Build only the rows and columns of these parameters (canonical indices, e.g.
+   * `net.activeIndices()`), in this order: the principal submatrix of the full G, at a cost that
+   * shrinks with the square of their number. Default: all n parameters.
+   */
+  readonly active?: ArrayLike<number>;
 }
 
 /**
@@ -105,17 +115,20 @@ export function beckerLeCunDiagonal(net: MLP, batch: Batch, task: Task, options:
  * the Jacobian of sample s's logits with respect to the parameters and H_s the loss Hessian in
  * the logits. Symmetric positive semi-definite (H_s is), so it is the default dense curvature
  * of the Belsley `information` form (METHODS.md §2). Its diagonal is {@link gaussNewtonDiagonal}.
+ * With `active`, only those rows and columns (k×k).
  *
- * Built from per-sample output Jacobians, a chunk of samples at a time, each chunk adding
- * Jᵀ(H J) with one matrix product: rows·outputs·n² multiply-adds in all.
+ * Every parameter reaches the logits through one unit's pre-activation, so J_s factors into a
+ * per-unit sensitivity times the parameter's input; G is then built from units×units couplings
+ * per sample, one block triangle of matrix products: rows·k²/2 multiply-adds (gaussNewtonGram).
  *
- * @throws when n exceeds `maxParameters` (default {@link DENSE_PARAMETER_LIMIT}).
+ * @throws when the matrix would have more than `maxParameters` rows (default {@link DENSE_PARAMETER_LIMIT}),
+ *   or an `active` index is out of range.
  */
-export function gaussNewtonMatrix(net: MLP, batch: Batch, task: Task, options: DenseCurvatureOptions = {}): Float64Array {
+export function gaussNewtonMatrix(net: MLP, batch: Batch, task: Task, options: GaussNewtonMatrixOptions = {}): Float64Array {
   const noiseVariance = checkInputs('gaussNewtonMatrix', net, batch, task, options);
-  const n = net.parameterCount;
-  checkDenseSize('gaussNewtonMatrix', n, options, 'gaussNewtonDiagonal');
-  return gaussNewtonGram(net, effectiveParams(net), batch, task, noiseVariance);
+  const size = options.active?.length ?? net.parameterCount;
+  checkDenseSize('gaussNewtonMatrix', size, options, 'gaussNewtonDiagonal');
+  return gaussNewtonGram(net, effectiveParams(net), batch, task, noiseVariance, undefined, options.active);
 }
 
 /**

@@ -7,6 +7,7 @@
  * autograd reference to rounding.
  */
 
+import { softmaxRow } from '../autograd/kernels.js';
 import type { Task } from '../data/index.js';
 import type { Batch } from './losses.js';
 
@@ -35,17 +36,8 @@ export function softmaxCrossEntropyLoss(
     const at = r * classes;
     const label = labels[rowOf(rows, r)]!;
     if (!(label >= 0 && label < classes)) throw new Error(`fused loss: class index ${label} of row ${rowOf(rows, r)} is outside [0, ${classes})`);
-    let largest = -Infinity;
-    for (let o = 0; o < classes; o++) largest = Math.max(largest, logits[at + o]!);
-    let sum = 0;
-    for (let o = 0; o < classes; o++) {
-      const e = Math.exp(logits[at + o]! - largest);
-      delta[at + o] = e;
-      sum += e;
-    }
-    total += largest + Math.log(sum) - logits[at + label]!;
-    const share = scale / sum;
-    for (let o = 0; o < classes; o++) delta[at + o]! *= share;
+    total += softmaxRow(logits, at, classes, delta, at) - logits[at + label]!;
+    for (let o = 0; o < classes; o++) delta[at + o]! *= scale;
     delta[at + label]! -= scale;
   }
   return total;

@@ -136,3 +136,43 @@ export function addColumnSums(delta: Float64Array, rows: number, outputs: number
     for (let o = 0; o < outputs; o++, at++) gradient[offset + o]! += delta[at]!;
   }
 }
+
+/**
+ * `z[r][o] += Σ_i a[r][i]·W[o][i]` for `rows` rows: {@link linearForward}'s product without the
+ * bias, added to what `z` holds (the tangent pass of `fused-gnvp.ts` sums two such products).
+ */
+export function addLinearProduct(
+  a: Float64Array, rows: number, inputs: number,
+  weights: Float64Array, offset: number, outputs: number, z: Float64Array,
+): void {
+  const rowEnd = rows - (rows % 4);
+  const outputEnd = outputs - (outputs % 4);
+  for (let r = 0; r < rowEnd; r += 4) {
+    const a0 = r * inputs, a1 = a0 + inputs, a2 = a1 + inputs, a3 = a2 + inputs;
+    for (let o = 0; o < outputEnd; o += 4) {
+      const w0 = offset + o * inputs, w1 = w0 + inputs, w2 = w1 + inputs, w3 = w2 + inputs;
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      for (let i = 0; i < inputs; i++) {
+        const x0 = a[a0 + i]!, x1 = a[a1 + i]!, x2 = a[a2 + i]!, x3 = a[a3 + i]!;
+        const y0 = weights[w0 + i]!, y1 = weights[w1 + i]!, y2 = weights[w2 + i]!, y3 = weights[w3 + i]!;
+        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+      }
+      let at = r * outputs + o;
+      z[at]! += c00; z[at + 1]! += c01; z[at + 2]! += c02; z[at + 3]! += c03; at += outputs;
+      z[at]! += c10; z[at + 1]! += c11; z[at + 2]! += c12; z[at + 3]! += c13; at += outputs;
+      z[at]! += c20; z[at + 1]! += c21; z[at + 2]! += c22; z[at + 3]! += c23; at += outputs;
+      z[at]! += c30; z[at + 1]! += c31; z[at + 2]! += c32; z[at + 3]! += c33;
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let o = r < rowEnd ? outputEnd : 0; o < outputs; o++) {
+      let sum = 0;
+      for (let i = 0, ai = r * inputs, wi = offset + o * inputs; i < inputs; i++) sum += a[ai + i]! * weights[wi + i]!;
+      z[r * outputs + o]! += sum;
+    }
+  }
+}

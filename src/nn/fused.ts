@@ -101,6 +101,24 @@ export class FusedMlp {
   }
 
   /**
+   * Layer l's output of the last {@link forward}, `[rows × outputs of layer l]`: σ(z_l) for a
+   * hidden layer, the network's outputs for the last. A view, valid until the next pass.
+   */
+  layerValues(l: number): Float64Array {
+    return this.values[l]!;
+  }
+
+  /** δ_l = ∂loss/∂z_l of the last {@link backward}, `[rows × outputs of layer l]`. A view, valid until the next pass. */
+  layerDeltas(l: number): Float64Array {
+    return this.deltas[l]!;
+  }
+
+  /** σ'(z_l) of the last {@link forward}, `[rows × outputs of layer l]`; empty for an identity layer (σ' = 1). */
+  layerSlopes(l: number): Float64Array {
+    return this.slopes[l]!;
+  }
+
+  /**
    * Copies `params` into {@link weights} with pruned entries set to 0 (what `forward` does by
    * multiplying with the mask).
    */
@@ -149,12 +167,12 @@ export class FusedMlp {
 
   /**
    * Backward pass from {@link outputGradient} over the pass `forward(input, count)` left:
-   * adds ∂/∂w into {@link nllGradient} (clear it first for a fresh gradient; several samples
-   * may accumulate).
+   * adds ∂/∂w into `gradient` (default {@link nllGradient}; clear it first for a fresh
+   * gradient; several samples may accumulate). Overwrites the deltas of every layer, so a
+   * Gauss-Newton product (`fused-gnvp.ts`) can run it again from another output vector.
    */
-  backward(input: Float64Array, count: number): void {
+  backward(input: Float64Array, count: number, gradient: Float64Array = this.nllGradient): void {
     const layers = this.net.layers;
-    const gradient = this.nllGradient;
     for (let l = layers.length - 1; l >= 0; l--) {
       const { inputs, outputs, weightOffset, biasOffset } = layers[l]!;
       const delta = this.deltas[l]!;

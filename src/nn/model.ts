@@ -4,6 +4,7 @@
  * posterior. This is the in-memory form of a `prunus-mlp` v1 file.
  */
 import { Tensor } from '../autograd/index.js';
+import { softmaxRow } from '../autograd/kernels.js';
 import { applyStandardizer, unscaleTarget, type Standardizer, type TargetScaling, type Task } from '../data/index.js';
 import { FusedMlp } from './fused.js';
 import type { MLP } from './mlp.js';
@@ -66,15 +67,9 @@ export function predictScaled(model: Model, x: Tensor): Float64Array {
   return model.targetScaling === null ? outputs : unscaleTarget(outputs, model.targetScaling);
 }
 
-/** Row-wise softmax in place (shifted by each row's largest logit, so exp never overflows). */
+/** Row-wise softmax in place (the stable kernel of the autograd layer). */
 function softmaxRows(logits: Float64Array, width: number): Float64Array {
-  for (let start = 0; start < logits.length; start += width) {
-    let largest = -Infinity;
-    for (let c = 0; c < width; c++) largest = Math.max(largest, logits[start + c]!);
-    let total = 0;
-    for (let c = 0; c < width; c++) total += logits[start + c] = Math.exp(logits[start + c]! - largest);
-    for (let c = 0; c < width; c++) logits[start + c]! /= total;
-  }
+  for (let start = 0; start < logits.length; start += width) softmaxRow(logits, start, width, logits, start);
   return logits;
 }
 

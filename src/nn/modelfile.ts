@@ -18,7 +18,8 @@
  * write and a read exactly and a reloaded model predicts bit for bit what the saved one did.
  */
 import { readFileSync } from 'node:fs';
-import { decodeUtf8, writeFileAtomic } from '../data/files.js';
+import { decodeUtf8 } from '../data/files.js';
+import { jsonPieces, writePiecesAtomic } from '../data/json.js';
 import type { Standardizer, TargetScaling, Task } from '../data/index.js';
 import { ACTIVATIONS, MLP, type Activation } from './mlp.js';
 import type { Model, Posterior } from './model.js';
@@ -40,19 +41,6 @@ export class ModelFileError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** One layer of the file, as written. */
-interface LayerJson {
-  weight: number[][];
-  bias: number[];
-  activation: Activation;
-  weightMask?: number[][];
-  biasMask?: number[];
-  sigma?: number[][];
-  sigmaBias?: number[];
-  posteriorMean?: number[][];
-  posteriorMeanBias?: number[];
-}
-
 /**
  * The model as a plain JSON-ready object of the `prunus-mlp` v1 format. Masks are included
  * only when some parameter is pruned; the posterior, noise variance and training metadata
@@ -60,6 +48,15 @@ interface LayerJson {
  * @throws {Error} when a parameter (or σ) is not a finite number — JSON could not hold it.
  */
 export function modelToJson(model: Model): Record<string, unknown> {
+  return modelDocument(model, (values) => Array.from(values));
+}
+
+/**
+ * The document of {@link modelToJson}, with each weight row, bias and σ made by `vector` from
+ * a view of the model's buffers: copied into arrays for callers that want plain JSON, passed
+ * as the views themselves to the writer (which serializes typed arrays as arrays).
+ */
+function modelDocument<V>(model: Model, vector: (values: Float64Array) => V): Record<string, unknown> {
   const net = model.network;
   const pruned = net.activeCount < net.parameterCount;
   const posterior = model.posterior;
@@ -73,17 +70,17 @@ export function modelToJson(model: Model): Record<string, unknown> {
   posterior?.mean.forEach((v, j) => {
     if (!Number.isFinite(v)) throw new Error(`cannot save the model: posterior mean of ${net.parameterName(j)} is ${v}`);
   });
-  const layers = net.layers.map((layer): LayerJson => {
-    const matrix = (values: Float64Array): number[][] =>
-      Array.from({ length: layer.outputs }, (_, r) => Array.from(values.subarray(layer.weightOffset + r * layer.inputs, layer.weightOffset + (r + 1) * layer.inputs)));
-    const vector = (values: Float64Array): number[] => Array.from(values.subarray(layer.biasOffset, layer.biasOffset + layer.outputs));
+  const layers = net.layers.map((layer) => {
+    const matrix = (values: Float64Array): V[] =>
+      Array.from({ length: layer.outputs }, (_, r) => vector(values.subarray(layer.weightOffset + r * layer.inputs, layer.weightOffset + (r + 1) * layer.inputs)));
+    const bias = (values: Float64Array): V => vector(values.subarray(layer.biasOffset, layer.biasOffset + layer.outputs));
     return {
       weight: matrix(net.params),
-      bias: vector(net.params),
+      bias: bias(net.params),
       activation: layer.activation,
-      ...(pruned ? { weightMask: matrix(net.mask), biasMask: vector(net.mask) } : {}),
-      ...(posterior !== undefined ? { sigma: matrix(posterior.sigma), sigmaBias: vector(posterior.sigma) } : {}),
-      ...(posterior !== undefined && meanDiffers ? { posteriorMean: matrix(posterior.mean), posteriorMeanBias: vector(posterior.mean) } : {}),
+      ...(pruned ? { weightMask: matrix(net.mask), biasMask: bias(net.mask) } : {}),
+      ...(posterior !== undefined ? { sigma: matrix(posterior.sigma), sigmaBias: bias(posterior.sigma) } : {}),
+      ...(posterior !== undefined && meanDiffers ? { posteriorMean: matrix(posterior.mean), posteriorMeanBias: bias(posterior.mean) } : {}),
     };
   });
   return {
@@ -102,41 +99,42 @@ export function modelToJson(model: Model): Record<string, unknown> {
 }
 
 /**
+ * The model file's text in pieces (see {@link formatModelFile}): two-space indented JSON with
+ * every array of numbers (a weight row, a bias, a mean) on one line. The pieces are made from
+ * views of the network's buffers as they are written, so a large model is never held as one
+ * string nor copied into arrays.
+ * @throws {Error} when a parameter (or σ) is not a finite number (before the first piece).
+ */
+export function modelFilePieces(model: Model): Generator<string> {
+  const document = modelDocument(model, (values) => values);
+  return (function* () {
+    yield* jsonPieces(document);
+    yield '\n';
+  })();
+}
+
+/**
  * The model file's text: two-space indented JSON with every array of numbers (a weight row,
  * a bias, a mean) on one line, so a file stays readable and diffs stay local.
  */
 export function formatModelFile(model: Model): string {
-  return formatJson(modelToJson(model), '') + '\n';
+  return Array.from(modelFilePieces(model)).join('');
 }
 
 /**
  * Writes the model file through a temporary file in the same folder and a rename, so an error
- * never leaves a half-written model behind.
+ * never leaves a half-written model behind; the text is written in pieces as it is made
+ * ({@link modelFilePieces}), so a large model is never one string in memory.
  * @throws {ModelFileError} when the file cannot be written (naming the path and the reason).
  */
 export function writeModelFile(path: string, model: Model): void {
-  const text = formatModelFile(model);
+  // Checked before the temporary file is opened: a model JSON cannot hold is not a write error.
+  const pieces = modelFilePieces(model);
   try {
-    writeFileAtomic(path, text);
+    writePiecesAtomic(path, pieces);
   } catch (err) {
     throw new ModelFileError((err as Error).message);
   }
-}
-
-/** JSON text with arrays of primitives inline and objects and other arrays one entry a line. */
-function formatJson(value: unknown, indent: string): string {
-  if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
-    const inner = indent + '  ';
-    return `[\n${value.map((v) => inner + formatJson(v, inner)).join(',\n')}\n${indent}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return '{}';
-    const inner = indent + '  ';
-    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(value);
 }
 
 // ---------------------------------------------------------------------------------------------

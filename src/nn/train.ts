@@ -1,13 +1,16 @@
 /**
  * Training: the MAP fit that every pruning method starts from (mini-batch warm-up, then
- * full-batch L-BFGS to a gradient-norm tolerance), and a plain epoch loop with early stopping.
- * Both minimize the negative log-posterior of `losses.ts` through the fused passes of
- * `fused.ts`, which compute it without building a graph (tested against it to 1e-12).
+ * full-batch L-BFGS, and a trust-region Newton method where L-BFGS is slow, to a gradient-norm
+ * tolerance), and a plain epoch loop with early stopping. Both minimize the negative
+ * log-posterior of `losses.ts` through the fused passes of `fused.ts`, which compute it without
+ * building a graph (tested against it to 1e-12).
  */
 import type { Task } from '../data/index.js';
 import { Random } from '../random/random.js';
 import { FusedMlp } from './fused.js';
+import { FusedCurvature, posteriorObjective, type CurvatureKind } from './fused-curvature.js';
 import { minimizeLbfgs, type LbfgsResult } from './lbfgs.js';
+import { minimizeTruncatedNewton } from './newton.js';
 import { alphaPerLayer, alphaPerParameter, noiseVarianceOf, type Batch, type PriorPrecision } from './losses.js';
 import type { MLP } from './mlp.js';
 import { Adam, cosineSchedule, type LearningRateSchedule, type Optimizer } from './optimizers.js';
@@ -28,8 +31,18 @@ export interface MapOptions {
   readonly noiseVariance?: number;
   /** Convergence: largest |∂/∂w| of the negative log-posterior (default 1e-6). */
   readonly gradientTolerance?: number;
-  /** L-BFGS iteration limit (default 5000). */
+  /** Iteration limit of the whole fit, L-BFGS and Newton iterations together (default 5000). */
   readonly maxIterations?: number;
+  /**
+   * `auto` (default): L-BFGS, and from where it stands after {@link MapOptions.newtonAfter}
+   * iterations the trust-region Newton method of `newton.ts` if it has not converged;
+   * `lbfgs` or `newton`: one of them alone.
+   */
+  readonly optimizer?: MapOptimizer;
+  /** `auto`: the L-BFGS iterations before Newton takes over (default {@link NEWTON_AFTER}). */
+  readonly newtonAfter?: number;
+  /** The curvature of the Newton steps: the exact Hessian (default) or the Gauss-Newton matrix. */
+  readonly curvature?: CurvatureKind;
   /** Adam epochs before L-BFGS (default 0: L-BFGS from the current weights). */
   readonly warmupEpochs?: number;
   /** Mini-batch size of the warm-up (default 32). */
@@ -39,8 +52,20 @@ export interface MapOptions {
   /** Randomness of the warm-up's shuffling. */
   readonly rng?: Random;
   /** Progress: phase, step and objective value. */
-  readonly onProgress?: (phase: 'warmup' | 'lbfgs', step: number, total: number, value: number) => void;
+  readonly onProgress?: (phase: 'warmup' | 'lbfgs' | 'newton', step: number, total: number, value: number) => void;
 }
+
+/** Which minimizer {@link fitMap} runs. */
+export type MapOptimizer = 'auto' | 'lbfgs' | 'newton';
+
+/**
+ * L-BFGS iterations before `auto` hands an unconverged fit to Newton. Where L-BFGS converges
+ * within it (Wine) it is the cheaper method and nothing changes; where it does not, it has by
+ * then done the cheap part — leaving the random start for a basin — and what remains is the
+ * slow crawl along a badly conditioned, often indefinite valley that Newton steps cross.
+ * Chosen by measurement (BENCHMARKS.md, MAP fits).
+ */
+export const NEWTON_AFTER = 300;
 
 /** What {@link fitMap} did. */
 export interface MapResult {
@@ -55,8 +80,13 @@ export interface MapResult {
   /** Largest |gradient| entry over the active parameters at the end. */
   readonly gradientNorm: number;
   readonly converged: boolean;
+  /** Iterations of both optimizers together. */
   readonly iterations: number;
   readonly reason: LbfgsResult['reason'];
+  /** Which optimizers ran, in order. */
+  readonly optimizer: 'lbfgs' | 'newton' | 'lbfgs+newton';
+  /** Curvature-vector products of the Newton iterations (0 without them). */
+  readonly products: number;
 }
 
 /**
@@ -83,17 +113,43 @@ export function fitMap(net: MLP, train: Batch, task: Task, options: MapOptions =
   }
   // The fused path computes what `negLogPosterior` defines (tested against it to 1e-12), without
   // a graph. One gradient buffer serves every evaluation: L-BFGS copies what it keeps.
-  const fused = new FusedMlp(net, train.rows);
+  let fused = new FusedMlp(net, train.rows);
   const terms = { task, alpha: alphaPerParameter(net, alpha), logNoiseVariance: logNoise };
-  const gradient = new Float64Array(net.parameterCount);
-  const objective = (z: Float64Array): { value: number; gradient: Float64Array } => ({ value: fused.negLogPosterior(z, train, terms, gradient), gradient });
+  const gradientTolerance = options.gradientTolerance ?? 1e-6;
   const maxIterations = options.maxIterations ?? 5000;
-  const result = minimizeLbfgs(objective, net.params, {
-    gradientTolerance: options.gradientTolerance ?? 1e-6,
-    maxIterations,
-    mask: net.mask,
-    ...(options.onProgress ? { onIteration: (i: number, v: number) => options.onProgress!('lbfgs', i, maxIterations, v) } : {}),
-  });
+  const optimizer = options.optimizer ?? 'auto';
+  const progress = options.onProgress;
+  let lbfgs: LbfgsResult | null = null;
+  if (optimizer !== 'newton') {
+    const gradient = new Float64Array(net.parameterCount);
+    const objective = (z: Float64Array): { value: number; gradient: Float64Array } => ({ value: fused.negLogPosterior(z, train, terms, gradient), gradient });
+    const budget = optimizer === 'lbfgs' ? maxIterations : Math.min(maxIterations, options.newtonAfter ?? NEWTON_AFTER);
+    lbfgs = minimizeLbfgs(objective, net.params, {
+      gradientTolerance,
+      maxIterations: budget,
+      mask: net.mask,
+      ...(progress ? { onIteration: (i: number, v: number) => progress('lbfgs', i, maxIterations, v) } : {}),
+    });
+  }
+  const done = lbfgs?.iterations ?? 0;
+  let result: LbfgsResult & { products: number };
+  let used: MapResult['optimizer'] = 'lbfgs';
+  if (lbfgs !== null && (optimizer === 'lbfgs' || lbfgs.converged || done >= maxIterations)) {
+    result = { ...lbfgs, products: 0 };
+  } else {
+    // Newton's passes hold the tangents and deltas of its products besides the forward state.
+    const curvature = new FusedCurvature(net, train.rows);
+    fused = curvature.passes;
+    const newton = minimizeTruncatedNewton(posteriorObjective(curvature, train, terms, options.curvature ?? 'hessian'), lbfgs?.x ?? net.params, {
+      gradientTolerance,
+      maxIterations: maxIterations - done,
+      mask: net.mask,
+      recycle: RECYCLED_PAIRS,
+      ...(progress ? { onIteration: (i: number, v: number) => progress('newton', done + i, maxIterations, v) } : {}),
+    });
+    used = lbfgs === null ? 'newton' : 'lbfgs+newton';
+    result = { ...newton, iterations: done + newton.iterations, evaluations: (lbfgs?.evaluations ?? 0) + newton.evaluations };
+  }
   net.params.set(result.x);
   net.applyMask();
   return {
@@ -105,8 +161,17 @@ export function fitMap(net: MLP, train: Batch, task: Task, options: MapOptions =
     converged: result.converged,
     iterations: result.iterations,
     reason: result.reason,
+    optimizer: used,
+    products: result.products,
   };
 }
+
+/**
+ * Curvature pairs each Newton solve hands to the next as a preconditioner: a flat valley's
+ * small-curvature directions are what CG spends most products on, and consecutive solves share
+ * them (measured: 30% fewer products on the synthetic set; application cost 4·pairs·n).
+ */
+const RECYCLED_PAIRS = 100;
 
 /** The network's outputs on a batch (a copy), by the fused forward pass. */
 export function forwardValues(net: MLP, batch: Batch): Float64Array {

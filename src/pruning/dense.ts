@@ -28,16 +28,41 @@ export interface PosteriorCurvature {
   readonly label: string;
   /** Exact Hessian only: how many eigenvalues of H_AA + αI were negative (made positive). */
   readonly negativeEigenvalues: number;
-  /** Eigendecomposition of `matrix` when it was computed on the way (exact Hessian only). */
-  readonly eigen: { values: Float64Array; vectors: Float64Array } | null;
+  /**
+   * Eigendecomposition of `matrix` (values descending, vectors as columns) when it was computed
+   * on the way — the exact Hessian, or a Gauss-Newton matrix whose prior precision is too small
+   * to make it safely invertible — else null. Inverses go through {@link inverseFromEigen} then,
+   * which refuses a singular matrix with a message saying what to do.
+   */
+  readonly eigen: CurvatureEigen | null;
 }
 
-/** Refuses active sets too large for dense work, saying what to do instead. */
+/** An eigendecomposition of a {@link PosteriorCurvature}, with what it is of, for messages. */
+export interface CurvatureEigen {
+  /** Descending. */
+  readonly values: Float64Array;
+  /** k×k row-major, eigenvectors as columns in the order of `values`. */
+  readonly vectors: Float64Array;
+  /** The method and the matrix (`obs`, `Gauss-Newton G + αI`) and the smallest α of the active parameters. */
+  readonly of?: { readonly method: string; readonly label: string; readonly alpha: number };
+}
+
+/** `331 GB`, `2.4 MB`: the size of a dense k×k matrix of doubles. */
+export function denseMatrixSize(k: number): string {
+  const bytes = k * k * 8;
+  return bytes >= 1e9 ? `${(bytes / 1e9).toPrecision(3)} GB` : `${(bytes / 1e6).toPrecision(3)} MB`;
+}
+
+/**
+ * Refuses active sets too large for dense work, naming the size and saying what to do instead.
+ * (Hidden-unit scores are sums of the parameters' scores, so `--structured` needs the same
+ * matrix: the alternatives are the diagonal methods, with or without it, or pruning first.)
+ */
 export function checkDenseActiveSize(method: string, k: number): void {
   if (k <= DENSE_ACTIVE_LIMIT) return;
   throw new Error(
-    `${method}: ${k} active parameters need dense ${k}×${k} matrices and O(k³) decompositions; the limit is ${DENSE_ACTIVE_LIMIT}. ` +
-      'Use obd, variational or magnitude (they need only diagonals), or the structured (neuron-level) mode.',
+    `${method}: ${k} active parameters need a dense ${k}×${k} matrix (${denseMatrixSize(k)}) and O(k³) decompositions; the limit is ${DENSE_ACTIVE_LIMIT} active parameters. ` +
+      `Use obd, variational or magnitude (they need only diagonals; --structured adds hidden-unit scores), or prune to at most ${DENSE_ACTIVE_LIMIT} active parameters first.`,
   );
 }
 
@@ -48,13 +73,28 @@ export function posteriorCurvature(context: RelevanceContext, curvature: DenseCu
   checkDenseActiveSize(method, active.length);
   const options = { noiseVariance: context.noiseVariance ?? 1 };
   const n = network.parameterCount;
-  const full = curvature === 'exact' ? exactHessianMatrix(network, batch, task, options) : gaussNewtonMatrix(network, batch, task, options);
   const k = active.length;
-  const matrix = principalSubmatrix(full, n, active);
+  // G is built over the active columns only (its cost shrinks with k²); the exact Hessian has
+  // no such shortcut, so its principal submatrix is taken.
+  const matrix = curvature === 'exact'
+    ? principalSubmatrix(exactHessianMatrix(network, batch, task, options), n, active)
+    : gaussNewtonMatrix(network, batch, task, { ...options, active });
   const alphas = alphaPerParameter(network, alpha);
-  for (let i = 0; i < k; i++) matrix[i * k + i]! += alphas[active[i]!]!;
+  let trace = 0;
+  let smallestAlpha = Infinity;
+  for (let i = 0; i < k; i++) {
+    trace += matrix[i * k + i]!;
+    smallestAlpha = Math.min(smallestAlpha, alphas[active[i]!]!);
+    matrix[i * k + i]! += alphas[active[i]!]!;
+  }
   if (curvature === 'gauss-newton') {
-    return { active, matrix, label: 'Gauss-Newton G + αI', negativeEigenvalues: 0, eigen: null };
+    const label = 'Gauss-Newton G + αI';
+    // G is only positive semi-definite: with α ≥ k·ε·tr(G) ≥ k·ε·λ_max(G), G + αI is safely
+    // invertible (condition below 1/(kε)) and a Cholesky factor inverts it; with a smaller α —
+    // at α = 0 above all — it may be singular (softmax's flat direction makes it so for every
+    // classifier), and only its eigenvalues can tell, and say so instead of a failed Cholesky.
+    if (smallestAlpha >= k * Number.EPSILON * trace) return { active, matrix, label, negativeEigenvalues: 0, eigen: null };
+    return { active, matrix, label, negativeEigenvalues: 0, eigen: { ...sortedEigen(matrix, k), of: { method, label, alpha: smallestAlpha } } };
   }
   // ŵ minimizes the negative log-posterior, so H + αI (not H alone, which may dip to −α) is
   // what is PSD there; if it is still indefinite (not converged, or a saddle), |H + αI| keeps
@@ -66,21 +106,43 @@ export function posteriorCurvature(context: RelevanceContext, curvature: DenseCu
     return Math.abs(v);
   });
   const rebuilt = negative > 0 ? fromEigen(vectors, shifted, k, (v) => v) : matrix;
-  const order = Array.from(shifted.keys()).sort((a, b) => shifted[b]! - shifted[a]!);
-  const sortedValues = Float64Array.from(order, (c) => shifted[c]!);
-  const sortedVectors = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) order.forEach((c, col) => (sortedVectors[i * k + col] = vectors[i * k + c]!));
-  return {
-    active,
-    matrix: rebuilt,
-    label: negative > 0 ? '|exact H + αI| (exact Hessian, absolute eigenvalues)' : 'exact H + αI',
-    negativeEigenvalues: negative,
-    eigen: { values: sortedValues, vectors: sortedVectors },
-  };
+  const label = negative > 0 ? '|exact H + αI| (exact Hessian, absolute eigenvalues)' : 'exact H + αI';
+  return { active, matrix: rebuilt, label, negativeEigenvalues: negative, eigen: { ...sortEigen(shifted, vectors, k), of: { method, label, alpha: smallestAlpha } } };
 }
 
-/** The inverse of a symmetric positive-definite matrix from its eigendecomposition. */
-export function inverseFromEigen(eigen: { values: Float64Array; vectors: Float64Array }, k: number): Float64Array {
+/** The eigendecomposition of a symmetric matrix, values descending. */
+function sortedEigen(matrix: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
+  const { values, vectors } = symmetricEigen(matrix, k);
+  return sortEigen(values, vectors, k);
+}
+
+function sortEigen(values: Float64Array, vectors: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
+  const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]!);
+  const sortedValues = Float64Array.from(order, (c) => values[c]!);
+  const sortedVectors = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) order.forEach((c, col) => (sortedVectors[i * k + col] = vectors[i * k + c]!));
+  return { values: sortedValues, vectors: sortedVectors };
+}
+
+/**
+ * The inverse of a symmetric positive-definite matrix from its eigendecomposition.
+ * @throws {Error} when the matrix is singular to working precision — its smallest eigenvalue at
+ *   most λ_max·max(k, 10)·ε, the threshold at which Belsley's diagnostics call a dependency
+ *   exact — naming the matrix and saying what makes it invertible: the inverse would be
+ *   rounding noise (at α = 0 a classifier's G + αI is singular in every case).
+ */
+export function inverseFromEigen(eigen: CurvatureEigen, k: number): Float64Array {
+  const largest = eigen.values[0]!;
+  const smallest = eigen.values[k - 1]!;
+  if (k > 0 && !(smallest > largest * Math.max(k, 10) * Number.EPSILON)) {
+    const what = eigen.of ?? { method: 'inverse', label: 'the matrix', alpha: Number.NaN };
+    const exact = what.label.includes('exact');
+    throw new Error(
+      `${what.method}: ${what.label} is singular at α = ${Number.isNaN(what.alpha) ? '?' : what.alpha} (eigenvalues from ${largest.toPrecision(3)} down to ${smallest.toPrecision(3)}), ` +
+        `and ${what.method} needs its inverse. ${exact ? 'A positive prior precision α other than an eigenvalue of −H' : 'A positive prior precision α'} makes it invertible: ` +
+        'give prunus relevance a positive --alpha, or use a model trained with --alpha auto or elbo (a model trained with --alpha 0 has a flat prior)',
+    );
+  }
   return fromEigen(eigen.vectors, eigen.values, k, (v) => 1 / v);
 }
 

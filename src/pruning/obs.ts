@@ -6,7 +6,24 @@
  */
 import { spdInverse } from '../linalg/index.js';
 import { inverseFromEigen, posteriorCurvature, type DenseCurvature } from './dense.js';
-import { resultFromScores, type RelevanceMethod } from './relevance.js';
+import { resultFromScores, type MethodResult, type RelevanceMethod } from './relevance.js';
+
+/** What OBS computed on the way to its scores. */
+export interface ObsDetails {
+  /** The dense curvature, e.g. `Gauss-Newton G + αI`. */
+  readonly curvature: string;
+  /** The objective the saliency is the change of. */
+  readonly saliency: 'posterior';
+  /** Exact Hessian only: eigenvalues of H + αI that were negative (made positive). */
+  readonly negativeEigenvalues: number;
+  /** [H⁻¹]_qq per active parameter, in active order. */
+  readonly inverseDiagonal: Float64Array;
+  /** The compensating update for removing ξ (n values; 0 where pruned). */
+  readonly update: Float64Array;
+}
+
+/** OBS's result. */
+export type ObsResult = MethodResult<'obs', ObsDetails>;
 
 /** Options of the OBS method. */
 export interface ObsOptions {
@@ -28,7 +45,7 @@ export function obsUpdate(inverse: Float64Array, weights: Float64Array, q: numbe
   return delta;
 }
 
-export const obsMethod: RelevanceMethod<ObsOptions> = {
+export const obsMethod: RelevanceMethod<'obs', ObsOptions, ObsDetails> = {
   name: 'obs',
   summary: 'Optimal Brain Surgeon: w_q²/(2[H⁻¹]_qq) with the compensating update (dense; n up to a few thousand)',
   score(context, options = {}) {
@@ -44,7 +61,7 @@ export const obsMethod: RelevanceMethod<ObsOptions> = {
       context.network,
       // OBS's quadratic model is of the negative log-posterior (its curvature H + αI, whose
       // gradient vanishes at ŵ): the saliency is the change of that objective after the update.
-      { method: 'obs', label: `obs (${curvature.label}; saliency posterior: Δ negative log-posterior after the compensating update)`, direction: 'low-is-less-relevant' },
+      { method: 'obs' as const, label: `obs (${curvature.label}; saliency posterior: Δ negative log-posterior after the compensating update)`, direction: 'low-is-less-relevant', details: null },
       (j) => {
         const a = position.get(j)!;
         return (w[j]! * w[j]!) / (2 * inverse[a * k + a]!);
@@ -57,7 +74,7 @@ export const obsMethod: RelevanceMethod<ObsOptions> = {
       ...result,
       details: {
         curvature: curvature.label,
-        saliency: 'posterior',
+        saliency: 'posterior' as const,
         negativeEigenvalues: curvature.negativeEigenvalues,
         inverseDiagonal: Float64Array.from(active, (_, a) => inverse[a * k + a]!),
         update,

@@ -30,10 +30,14 @@ export interface RelevanceContext {
 /** Whether a small or a large score means "less relevant". */
 export type ScoreDirection = 'low-is-less-relevant' | 'high-is-less-relevant';
 
-/** A method's verdict on the active parameters. */
-export interface RelevanceResult {
+/**
+ * A method's verdict on the active parameters, with its intermediates typed by method: `M` is
+ * the method's name and `D` what it computed on the way (`MethodResult<'obd', ObdDetails>`), so
+ * a result is narrowed by `result.method` and its details read without casts.
+ */
+export interface MethodResult<M extends string = string, D = Readonly<Record<string, unknown>>> {
   /** Method name, e.g. `obd`. */
-  readonly method: string;
+  readonly method: M;
   /** What exactly was computed, e.g. `obd (exact Hessian diagonal)`; shown in every output. */
   readonly label: string;
   /** Total number of parameters n. */
@@ -46,27 +50,27 @@ export interface RelevanceResult {
   /** ξ, the least relevant active parameter (`order[0]`). */
   readonly leastRelevant: number;
   /** Every intermediate (Hessian diagonal, condition indices, ...), JSON-serializable. */
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly details: D;
 }
 
 /** A relevance method: a name, what it computes, and the scoring function. */
-export interface RelevanceMethod<Options = Record<string, never>> {
-  readonly name: string;
+export interface RelevanceMethod<M extends string, Options, D> {
+  readonly name: M;
   /** One line for help texts. */
   readonly summary: string;
-  score(context: RelevanceContext, options?: Options): RelevanceResult;
+  score(context: RelevanceContext, options?: Options): MethodResult<M, D>;
 }
 
 /**
- * Builds a {@link RelevanceResult} from scores over the active parameters: `order` sorts the
+ * Builds a {@link MethodResult} from scores over the active parameters: `order` sorts the
  * active set from least to most relevant (ties towards the lower index, so results are
  * deterministic), pruned entries get NaN.
  */
-export function resultFromScores(
+export function resultFromScores<M extends string, D>(
   network: MLP,
-  fields: { method: string; label: string; direction: ScoreDirection; details?: Record<string, unknown> },
+  fields: { method: M; label: string; direction: ScoreDirection; details: D },
   scoreOf: (j: number) => number,
-): RelevanceResult {
+): MethodResult<M, D> {
   const n = network.parameterCount;
   const scores = new Float64Array(n).fill(Number.NaN);
   const active = network.activeIndices();
@@ -86,7 +90,7 @@ export function resultFromScores(
     direction: fields.direction,
     order,
     leastRelevant: order[0]!,
-    details: fields.details ?? {},
+    details: fields.details,
   };
 }
 

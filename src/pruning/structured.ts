@@ -4,7 +4,7 @@
  * and a pruned unit is physically removed from the layer matrices, so the model really shrinks.
  */
 import { MLP } from '../nn/mlp.js';
-import type { RelevanceResult } from './relevance.js';
+import type { MethodResult } from './relevance.js';
 
 /** A hidden unit and the canonical indices of its parameters. */
 export interface NeuronGroup {
@@ -53,7 +53,7 @@ export interface GroupScore {
  * the result keeps the method's direction, so the least relevant unit comes first.
  * Units whose parameters are all pruned already are left out.
  */
-export function groupScores(net: MLP, result: RelevanceResult, aggregation: Aggregation = 'sum'): GroupScore[] {
+export function groupScores(net: MLP, result: Pick<MethodResult, 'scores' | 'direction'>, aggregation: Aggregation = 'sum'): GroupScore[] {
   const scored: GroupScore[] = [];
   for (const group of neuronGroups(net)) {
     const values: number[] = [];

@@ -4,9 +4,22 @@
  * signal-to-noise ratio |μ_j|/σ_j. Scores are that ratio; `details` has the log density ratio
  * −μ²/(2σ²) exactly (the ratio itself underflows to 0 beyond |μ|/σ ≈ 38.6) and the ratio.
  */
-import { resultFromScores, type RelevanceMethod } from './relevance.js';
+import { resultFromScores, type MethodResult, type RelevanceMethod } from './relevance.js';
 
-export const variationalMethod: RelevanceMethod = {
+/** What the variational method read and computed (n values each, canonical order; NaN where pruned for the ratios). */
+export interface VariationalDetails {
+  readonly mean: Float64Array;
+  readonly sigma: Float64Array;
+  /** −μ²/(2σ²), exact. */
+  readonly logDensityRatio: Float64Array;
+  /** q(0)/q(μ) = exp(−μ²/(2σ²)); underflows to 0 beyond |μ|/σ ≈ 38.6. */
+  readonly densityRatio: Float64Array;
+}
+
+/** The variational method's result. */
+export type VariationalScoresResult = MethodResult<'variational', VariationalDetails>;
+
+export const variationalMethod: RelevanceMethod<'variational', Record<string, never>, VariationalDetails> = {
   name: 'variational',
   summary: 'variational: smallest signal-to-noise |μ|/σ of the mean-field posterior',
   score(context) {
@@ -21,7 +34,7 @@ export const variationalMethod: RelevanceMethod = {
     const densityRatio = new Float64Array(n).fill(Number.NaN);
     const result = resultFromScores(
       context.network,
-      { method: 'variational', label: 'variational (signal-to-noise |μ|/σ)', direction: 'low-is-less-relevant' },
+      { method: 'variational' as const, label: 'variational (signal-to-noise |μ|/σ)', direction: 'low-is-less-relevant', details: null },
       (j) => {
         if (!(sigma[j]! > 0)) throw new Error(`variational: σ of parameter ${context.network.parameterName(j)} is ${sigma[j]}, not positive`);
         logDensityRatio[j] = -(mean[j]! ** 2) / (2 * sigma[j]! ** 2);

@@ -37,6 +37,12 @@ export const EXPERIMENT_METHODS: Readonly<Record<string, MethodVariant>> = {
 /** The dense methods: they need k×k matrices, so they are skipped above the dense limit. */
 const DENSE_METHODS = new Set<MethodName>(['belsley', 'obs']);
 
+/** True for a method key of {@link EXPERIMENT_METHODS} that needs dense k×k matrices (Belsley's, OBS). */
+export function isDenseExperimentMethod(key: string): boolean {
+  const variant = Object.hasOwn(EXPERIMENT_METHODS, key) ? EXPERIMENT_METHODS[key] : undefined;
+  return variant !== undefined && DENSE_METHODS.has(variant.method);
+}
+
 /** Default levels (percent removed): even steps, denser above 80% where the methods part. */
 export const DEFAULT_LEVELS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 85, 90, 92, 94, 96, 98, 100];
 
@@ -66,6 +72,8 @@ export interface ExperimentSettings {
   readonly posteriorEpochs: number;
   /** Epochs of the full structure's variational fits (default: the fit's own). */
   readonly variationalEpochs?: number;
+  /** Most L-BFGS iterations of every MAP fit (default: the fit's own). */
+  readonly maxIterations?: number;
   /**
    * The weights every method prunes: `map`, the MAP fit ŵ (default, docs/methods.md §2), or
    * `posterior`, the variational posterior mean μ (as the independent reference study did).
@@ -158,6 +166,7 @@ export function trainForCell(settings: ExperimentSettings, seed: number, onProgr
     testFraction: settings.testFraction,
     variational: true,
     ...(settings.variationalEpochs !== undefined ? { variationalFit: { epochs: settings.variationalEpochs } } : {}),
+    ...(settings.maxIterations !== undefined ? { maxIterations: settings.maxIterations } : {}),
     ...(settings.alpha !== undefined ? { alpha: settings.alpha } : {}),
     ...(settings.prior !== undefined ? { prior: settings.prior } : {}),
     ...(onProgress ? { onProgress } : {}),
@@ -182,6 +191,7 @@ export function runCell(cell: CellSpec, trained?: TrainResult): CellResult {
         ...(settings.alpha !== undefined ? { alpha: settings.alpha } : {}),
         ...(settings.prior !== undefined ? { prior: settings.prior } : {}),
         ...(settings.variationalEpochs !== undefined ? { variationalFit: { epochs: settings.variationalEpochs } } : {}),
+        ...(settings.maxIterations !== undefined ? { maxIterations: settings.maxIterations } : {}),
       },
       posteriorEpochs: settings.posteriorEpochs,
     });

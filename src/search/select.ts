@@ -167,7 +167,13 @@ export function selectStructure(dataset: Dataset, options: SelectOptions = {}): 
   network.params.set(chosen.params!);
   network.applyMask();
   const posterior = chosen.posterior!;
-  if (network.activeCount > 0) fitMap(network, data.train, task, { alpha: posterior.alpha, noiseVariance: task === 'regression' ? posterior.noiseVariance : 1 });
+  if (network.activeCount > 0) {
+    fitMap(network, data.train, task, {
+      alpha: posterior.alpha,
+      noiseVariance: task === 'regression' ? posterior.noiseVariance : 1,
+      ...(options.train?.maxIterations !== undefined ? { maxIterations: options.train.maxIterations } : {}),
+    });
+  }
   const chosenModel: Model = {
     ...model,
     network,

@@ -70,7 +70,7 @@ describe('prunus relevance --json', () => {
     expect(json.rowSelection).toBe('train');
     expect(json.rows).toBe(379);
     expect(json.gradientNorm).toBeLessThanOrEqual(1e-5);
-    expect(json.saliency).toBe('likelihood');
+    expect(json.saliency).toBe('map');
     const model = readModelFile(bostonModel);
     const train = rowsForModel(model, loadDataset('boston'), 'train');
     expect(json.hessianDiag).toEqual(Array.from(exactHessianDiagonal(model.network, train.batch, 'regression', { noiseVariance: 1 })));
@@ -113,7 +113,7 @@ describe('prunus relevance --json', () => {
   it('human output lists the least relevant parameters', async () => {
     const { code, stdout } = await runCli(['relevance', '--model', wineModel, '--dataset', 'wine', '--method', 'obd', '--top', '3']);
     expect(code).toBe(0);
-    expect(stdout).toContain('obd (exact Hessian diagonal; saliency likelihood');
+    expect(stdout).toContain('obd (exact Hessian diagonal; saliency map');
     expect(stdout.split('\n').filter((line) => /^\s+[123]\s+[Wb]\d/.test(line))).toHaveLength(3);
   });
 });

@@ -109,7 +109,7 @@ const VALUES: Record<string, (string | (() => string))[]> = {
   '--model': [MODEL, TINY, path('missing.json'), NOT_A_CELL],
   '--rows': ['train', 'test', 'all', '3', 'some'],
   '--method': ['magnitude', 'random', 'obd', 'belsley', 'obs', 'variational', 'nope'],
-  '--saliency': ['likelihood', 'posterior', 'seed', 'x'],
+  '--saliency': ['map', 'likelihood', 'posterior', 'seed', 'x'],
   '--curvature': ['exact', 'gauss-newton', 'becker-lecun', 'x'],
   '--matrix': ['information', 'laplace', 'trajectory', 'samples', 'x'],
   '--samples': [SAMPLES, TINY, RAGGED, path('missing.csv')],

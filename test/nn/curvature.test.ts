@@ -244,6 +244,33 @@ describe('Gauss-Newton', () => {
     );
   });
 
+  it('with `active`: exactly the principal submatrix of the full G, in the order asked for, any chunking', () => {
+    fc.assert(
+      fc.property(arbitraryProblem, fc.integer({ min: 0, max: 1_000_000 }), ({ seed, hidden, task, masked }, pick) => {
+        const { net, batch, noiseVariance } = randomProblem(seed, hidden, task, masked, 6);
+        const n = net.parameterCount;
+        const full = gaussNewtonMatrix(net, batch, task, { noiseVariance });
+        // A random subset in a random order (pruned entries allowed: they still have a row).
+        const rng = new Random(pick);
+        const active = Array.from(rng.permutation(n)).filter(() => rng.uniform() < 0.6);
+        const k = active.length;
+        const expected = new Float64Array(k * k);
+        active.forEach((p, a) => active.forEach((q, b) => (expected[a * k + b] = full[p * n + q]!)));
+        const sub = gaussNewtonMatrix(net, batch, task, { noiseVariance, active });
+        expect(sub.length).toBe(k * k);
+        // Absolute differences against the scale (a subset of pruned entries can be all zero).
+        const worst = (a: Float64Array, b: Float64Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+        expect(worst(sub, expected)).toBeLessThanOrEqual(1e-13 * maxAbs(full));
+        expect(asymmetry(sub, k)).toBe(0);
+        const oneRowAtATime = gaussNewtonGram(net, effectiveParams(net), batch, task, noiseVariance, 1, active);
+        expect(worst(oneRowAtATime, sub)).toBeLessThanOrEqual(1e-13 * maxAbs(full));
+      }),
+      { numRuns: 40 },
+    );
+    const { net, batch, task } = randomProblem(2, ['tanh'], 'classification', false);
+    expect(() => gaussNewtonMatrix(net, batch, task, { active: [0, net.parameterCount] })).toThrow(/parameter index \d+ is outside/);
+  });
+
   it('equals the exact Hessian for a model linear in its parameters (no hidden layer), both tasks', () => {
     for (const task of ['classification', 'regression'] as const) {
       const { net, batch, noiseVariance } = randomProblem(21, [], task, false, 7);

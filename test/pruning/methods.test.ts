@@ -9,6 +9,7 @@ import { fitMap } from '../../src/nn/train.js';
 import { fitVariational } from '../../src/nn/variational.js';
 import {
   belsleyMethod, obsUpdate, posteriorCurvature, scoreRelevance, principalSubmatrix, DENSE_ACTIVE_LIMIT, type RelevanceContext,
+  type BelsleyFullDetails, type BelsleyResult,
 } from '../../src/pruning/index.js';
 import { Random } from '../../src/random/random.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -20,6 +21,12 @@ function trainedContext(seed = 1, hidden = 5): RelevanceContext & { alpha: numbe
   network.prune([3, 20, 40]);
   fitMap(network, data.train, 'classification', { alpha: 1 });
   return { network, task: 'classification', batch: data.train, alpha: 1, rng: new Random(seed) };
+}
+
+/** Belsley's details from the full decomposition (every small test case takes that path). */
+function fullDetails(result: BelsleyResult): BelsleyFullDetails {
+  if (result.details.decomposition !== 'full') throw new Error(`expected the full decomposition: ${result.details.decompositionNote}`);
+  return result.details;
 }
 
 function expectValidResult(context: RelevanceContext, result: ReturnType<typeof scoreRelevance>): void {
@@ -187,7 +194,7 @@ describe('Belsley as a relevance method', () => {
       expect(result.label).toContain(matrix);
       expect(result.details['matrix']).toBe(matrix);
       const k = context.network.activeCount;
-      const proportions = result.details['proportions'] as Float64Array;
+      const proportions = fullDetails(result).proportions!;
       for (let j = 0; j < k; j++) {
         let row = 0;
         for (let c = 0; c < k; c++) {
@@ -203,8 +210,8 @@ describe('Belsley as a relevance method', () => {
     const context = trainedContext(6, 3);
     const information = belsleyMethod.score(context, { matrix: 'information' });
     const laplace = belsleyMethod.score(context, { matrix: 'laplace' });
-    const ei = information.details['eigenvalues'] as Float64Array;
-    const el = laplace.details['eigenvalues'] as Float64Array;
+    const ei = fullDetails(information).eigenvalues;
+    const el = fullDetails(laplace).eigenvalues;
     const k = ei.length;
     for (let c = 0; c < k; c++) expect(el[c]! * ei[k - 1 - c]!).toBeCloseTo(1, 8);
   });
@@ -237,8 +244,8 @@ describe('Belsley as a relevance method', () => {
     // The Laplace form with the exact Hessian is the inverse of that matrix.
     const laplace = belsleyMethod.score(context, { matrix: 'laplace', curvature: 'exact' });
     const information = belsleyMethod.score(context, { matrix: 'information', curvature: 'exact' });
-    const el = laplace.details['eigenvalues'] as Float64Array;
-    const ei = information.details['eigenvalues'] as Float64Array;
+    const el = fullDetails(laplace).eigenvalues;
+    const ei = fullDetails(information).eigenvalues;
     for (let c = 0; c < k; c++) expect(el[c]! * ei[k - 1 - c]!).toBeCloseTo(1, 8);
   });
 
@@ -268,7 +275,7 @@ describe('Belsley as a relevance method', () => {
     expect(network.activeCount).toBeGreaterThan(DENSE_ACTIVE_LIMIT);
     const batch = prepareData(loadDataset('digits'), { seed: 0 }).train;
     expect(() => belsleyMethod.score({ network, task: 'classification', batch, alpha: 1, rng: new Random(0) })).toThrow(
-      /limit is 3000\. Use obd, variational or magnitude .* structured/,
+      /4810 active parameters need a dense 4810×4810 matrix \(185 MB\).*the limit is 3000 active parameters\. Use obd, variational or magnitude .*structured/,
     );
   });
 });
@@ -320,6 +327,27 @@ describe('OBD saliencies at a MAP fit', () => {
       expect(posterior.scores[j]).toBeCloseTo(expectedPosterior, 10);
     }
     expect(likelihood.label).toMatch(/saliency likelihood/);
+  });
+
+  it('map is ½(h + 2α)w², the likelihood saliency at a MAP fit, whatever the gradient', () => {
+    const context = trainedContext(7);
+    const map = scoreRelevance('obd', context, { saliency: 'map' });
+    const likelihood = scoreRelevance('obd', context, { saliency: 'likelihood' });
+    const h = map.details['hessianDiag'] as Float64Array;
+    for (const j of context.network.activeIndices()) {
+      const w = context.network.params[j]!;
+      expect(map.scores[j]).toBe((h[j]! + 2 * context.alpha) * w * w / 2);
+      expect(map.scores[j]).toBeCloseTo(likelihood.scores[j]!, 5); // equal at a converged fit
+    }
+    // Off the fit (weights moved), likelihood follows the gradient; map does not.
+    const moved = { ...context, network: context.network.clone() };
+    moved.network.params.forEach((v, j) => (moved.network.params[j] = 1.3 * v));
+    moved.network.applyMask();
+    const j = moved.network.activeIndices()[5]!;
+    const w = moved.network.params[j]!;
+    const hMoved = scoreRelevance('obd', moved, { saliency: 'map' }).details['hessianDiag'] as Float64Array;
+    expect(scoreRelevance('obd', moved, { saliency: 'map' }).scores[j]).toBe((hMoved[j]! + 2 * context.alpha) * w * w / 2);
+    expect(Math.abs(scoreRelevance('obd', moved, { saliency: 'likelihood' }).scores[j]! - (hMoved[j]! + 2 * context.alpha) * w * w / 2)).toBeGreaterThan(1e-6);
   });
 
   it('at ŵ the likelihood saliency is ½(h + 2α)w² and predicts the true ΔNLL of zeroing a parameter better than the seed form', () => {

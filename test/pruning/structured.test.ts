@@ -24,7 +24,7 @@ describe('neuron groups', () => {
   it('group scores sum their active members and keep the direction', () => {
     const net = new MLP([2, 2, 1], ['tanh', 'identity'], Float64Array.from({ length: 9 }, (_, j) => j + 1));
     net.prune([0]);
-    const result = resultFromScores(net, { method: 'test', label: 'test', direction: 'low-is-less-relevant' }, (j) => j);
+    const result = resultFromScores(net, { method: 'test', label: 'test', direction: 'low-is-less-relevant', details: {} }, (j) => j);
     const scored = groupScores(net, result);
     // h1[0]: W1[0,1]=1 (W1[0,0] pruned), b1[0]=4, W2[0,0]=6 → 11; h1[1]: 2 + 3 + 5 + 7 = 17.
     expect(scored.map((s) => [s.group.name, s.score])).toEqual([['h1[0]', 11], ['h1[1]', 17]]);
