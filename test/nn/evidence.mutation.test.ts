@@ -12,27 +12,7 @@ import { evidenceUpdate, laplaceEvidence, type LaplaceEvidence } from '../../src
 import { makeBatch } from '../../src/nn/losses.js';
 import { forward, MLP } from '../../src/nn/mlp.js';
 import { Random } from '../../src/random/random.js';
-
-/** Inverse and log-determinant of a small positive definite matrix by Gauss-Jordan elimination. */
-function inverseAndLogDet(m: number[][]): { inverse: number[][]; logDet: number } {
-  const k = m.length;
-  const a = m.map((row, i) => [...row, ...Array.from({ length: k }, (_, j) => (i === j ? 1 : 0))]);
-  let logDet = 0;
-  for (let c = 0; c < k; c++) {
-    let pivot = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[pivot]![c]!)) pivot = r;
-    [a[c], a[pivot]] = [a[pivot]!, a[c]!];
-    const p = a[c]![c]!;
-    logDet += Math.log(Math.abs(p));
-    for (let j = 0; j < 2 * k; j++) a[c]![j]! /= p;
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = a[r]![c]!;
-      for (let j = 0; j < 2 * k; j++) a[r]![j]! -= f * a[c]![j]!;
-    }
-  }
-  return { inverse: a.map((row) => row.slice(k)), logDet };
-}
+import { inverseAndLogDet } from '../helpers/reference.js';
 
 /** The Laplace quantities from a given G (active block) and misfit, as docs/methods.md §1 writes them. */
 function reference(g: number[][], active: number[], layerOf: (j: number) => number, alpha: number[], w: Float64Array, nll: number, normalizer: number) {
