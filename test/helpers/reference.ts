@@ -31,3 +31,29 @@ export function gramOfRows(gradients: readonly ArrayLike<number>[], indices: rea
   for (const d of gradients) indices.forEach((a, i) => indices.forEach((b, j) => (g[i]![j]! += d[a]! * d[b]!)));
   return g;
 }
+
+/**
+ * Bayesian linear regression in closed form with the design X̃ = [X, 1] (the bias a parameter
+ * with the same N(0, 1/α) prior) and noise variance s²: the posterior mean, the log evidence
+ * from y ~ N(0, s²I + X̃X̃ᵀ/α), γ = p − α·tr(A⁻¹) with A = X̃ᵀX̃/s² + αI, and MacKay's updates
+ * γ/‖m‖² and RSS/(N − γ). What the evidence framework must reproduce for a network with no
+ * hidden layer.
+ */
+export function bayesianLinearRegression(x: ArrayLike<number>, y: ArrayLike<number>, rows: number, m: number, alpha: number, s2: number) {
+  const p = m + 1;
+  const row = (i: number) => [...Array.from({ length: m }, (_, c) => x[i * m + c]!), 1];
+  const design = Array.from({ length: rows }, (_, i) => row(i));
+  const a = Array.from({ length: p }, (_, u) => Array.from({ length: p }, (_, v) => design.reduce((s, d) => s + (d[u]! * d[v]!) / s2, 0) + (u === v ? alpha : 0)));
+  const { inverse } = inverseAndLogDet(a);
+  const xty = Array.from({ length: p }, (_, u) => design.reduce((s, d, i) => s + (d[u]! * y[i]!) / s2, 0));
+  const mean = inverse.map((r) => r.reduce((s, v, u) => s + v * xty[u]!, 0));
+  const c = design.map((di, i) => design.map((dj, j) => di.reduce((s, v, u) => s + v * dj[u]!, 0) / alpha + (i === j ? s2 : 0)));
+  const cInverse = inverseAndLogDet(c);
+  let quadratic = 0;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < rows; j++) quadratic += y[i]! * cInverse.inverse[i]![j]! * y[j]!;
+  const logEvidence = -0.5 * quadratic - 0.5 * cInverse.logDet - 0.5 * rows * Math.log(2 * Math.PI);
+  const gamma = p - alpha * inverse.reduce((s, r, u) => s + r[u]!, 0);
+  const rss = design.reduce((s, d, i) => s + (y[i]! - d.reduce((t, v, u) => t + v * mean[u]!, 0)) ** 2, 0);
+  const norm = mean.reduce((s, v) => s + v * v, 0);
+  return { mean, logEvidence, gamma, rss, alphaUpdate: gamma / norm, noiseUpdate: rss / (rows - gamma) };
+}
