@@ -94,6 +94,8 @@ describe('predictions', () => {
     expect(predictScaled(plain, new Tensor(new Float64Array(0), [0, 2])).length).toBe(0);
     expect(() => predictRaw(plain, Float64Array.of(1, 2, 3))).toThrow('not whole rows of 2 features');
     expect(() => predictScaled(plain, new Tensor(raw, [2, 4]))).toThrow('input must be [rows, 2]');
+    // A rank-3 input is refused even when its second dimension matches.
+    expect(() => predictScaled(plain, new Tensor(raw, [2, 2, 2]))).toThrow('input must be [rows, 2], got [2, 2, 2]');
   });
 
   it('modelAlpha: the recorded α (a number or one per layer), else 1', () => {
