@@ -1,0 +1,144 @@
+/**
+ * Value tests of the pruning loop (src/pruning/iterate.ts) written for mutation testing
+ * (docs/mutation.md), with the magnitude method so every removal can be worked out by hand:
+ * how many parameters each step removes, which ones, what is left, the test quality of each
+ * structure computed here from the remaining weights, and the structured mode's units.
+ */
+import { describe, expect, it } from 'vitest';
+import { makeBatch } from '../../src/nn/losses.js';
+import { MLP } from '../../src/nn/mlp.js';
+import type { Model } from '../../src/nn/model.js';
+import { pruneLoop } from '../../src/pruning/iterate.js';
+import { Random } from '../../src/random/random.js';
+
+const rng = new Random(6);
+const rows = 10;
+const x = rng.normals(rows * 3);
+const y = rng.normals(rows);
+const test = makeBatch(x, 3, y, 'regression');
+const validation = makeBatch(x.slice(0, 12), 3, y.slice(0, 4), 'regression');
+
+/** A linear regressor f = w·x + b with no scaling: its quality computed here. */
+const linear = (params: number[]): Model => ({
+  network: new MLP([3, 1], ['identity'], Float64Array.from(params)), task: 'regression', features: ['a', 'b', 'c'], target: 't', classes: null,
+  inputScaling: null, targetScaling: null,
+});
+function quality(w: ArrayLike<number>, batch = test): { rmse: number; r2: number } {
+  const f = Array.from({ length: batch.rows }, (_, i) => w[3]! + w[0]! * batch.x.data[3 * i]! + w[1]! * batch.x.data[3 * i + 1]! + w[2]! * batch.x.data[3 * i + 2]!);
+  const mean = Array.from(batch.y).reduce((s, v) => s + v, 0) / batch.rows;
+  const rss = f.reduce((s, v, i) => s + (v - batch.y[i]!) ** 2, 0);
+  const tss = Array.from(batch.y).reduce((s, v) => s + (v - mean) ** 2, 0);
+  return { rmse: Math.sqrt(rss / batch.rows), r2: 1 - rss / tss };
+}
+const close = (got: unknown, want: { rmse: number; r2: number }) => {
+  const g = got as { rmse: number; r2: number };
+  expect(g.rmse).toBeCloseTo(want.rmse, 12);
+  expect(g.r2).toBeCloseTo(want.r2, 12);
+};
+
+describe('pruneLoop with magnitude', () => {
+  it('each step removes down to (1 − share)·n active, smallest |w| first, the last step everything left', () => {
+    const model = linear([0.5, -0.1, 2, 0.05]);
+    const calls: [number, number][] = [];
+    const result = pruneLoop({ model, train: test, test, validation, alpha: 1, noiseVariance: 1 }, {
+      method: 'magnitude', schedule: [0.25, 0.5, 1], keepModels: true, rng: new Random(1), onStep: (d, t) => calls.push([d, t]),
+    });
+    expect(result.label).toBe('magnitude |w|');
+    expect(calls).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
+    expect(result.steps.map((s) => s.removed)).toEqual([[], [3], [1], [0, 2]]);
+    expect(result.steps.map((s) => s.active)).toEqual([4, 3, 2, 0]);
+    expect(result.steps.map((s) => s.targetShare)).toEqual([0, 0.25, 0.5, 1]);
+    expect(result.steps.map((s) => s.removedShare)).toEqual([0, 0.25, 0.5, 1]);
+    expect(result.steps.map((s) => s.step)).toEqual([0, 1, 2, 3]);
+    const weights = [[0.5, -0.1, 2, 0.05], [0.5, -0.1, 2, 0], [0.5, 0, 2, 0], [0, 0, 0, 0]];
+    result.steps.forEach((s, k) => {
+      close(s.test, quality(weights[k]!));
+      close(s.validation, quality(weights[k]!, validation));
+      expect(Array.from(s.params!)).toEqual(weights[k]);
+      expect(Array.from(s.mask!)).toEqual(weights[k]!.map((v) => (v === 0 ? 0 : 1)));
+      expect(s.testFineTuned).toBeUndefined();
+      expect(s.outputNoise).toBeUndefined();
+      expect(s.elbo).toBeUndefined();
+      expect(s.removedUnits).toEqual([]);
+    });
+    // The model given is not modified.
+    expect(Array.from(model.network.params)).toEqual([0.5, -0.1, 2, 0.05]);
+  });
+
+  it('a step whose share is already met removes nothing; without keepModels or validation those fields are absent', () => {
+    const model = linear([0.5, -0.1, 2, 0.05]);
+    // round(0.9 · 4) = 4 active allowed at 10%: nothing to remove; 30% → round(2.8) = 3 active.
+    const result = pruneLoop({ model, train: test, test, alpha: 1, noiseVariance: 1 }, { method: 'magnitude', schedule: [0.1, 0.3], rng: new Random(1) });
+    expect(result.steps.map((s) => s.removed)).toEqual([[], [], [3]]);
+    expect(result.steps.map((s) => s.active)).toEqual([4, 4, 3]);
+    expect(result.steps[1]!.params).toBeUndefined();
+    expect(result.steps[1]!.validation).toBeUndefined();
+  });
+
+  it('output noise is measured at every step; zero input noise, or nothing left to carry it, gives zero', () => {
+    const result = pruneLoop({ model: linear([0.5, -0.1, 2, 0.05]), train: test, test, alpha: 1, noiseVariance: 1 }, {
+      method: 'magnitude', schedule: [0.5, 1], noise: { inputStd: [0, 0.2], draws: 5 }, rng: new Random(1),
+    });
+    expect(result.steps.map((s) => s.outputNoise![0])).toEqual([0, 0, 0]);
+    expect(result.steps[0]!.outputNoise![1]).toBeGreaterThan(0);
+    expect(result.steps[1]!.outputNoise![1]).toBeGreaterThan(0);
+    // Everything pruned: a constant output.
+    expect(result.steps[2]!.outputNoise![1]).toBe(0);
+  });
+
+  it('fine-tuning retrains the pruned structure (pruned weights stay 0) and is measured beside the as-pruned quality', () => {
+    const result = pruneLoop({ model: linear([0.5, -0.1, 2, 0.05]), train: test, test, validation, alpha: 0.1, noiseVariance: 1 }, {
+      method: 'magnitude', schedule: [0.5], fineTuneEpochs: 20, fineTuneLearningRate: 0.05, keepModels: true, rng: new Random(1),
+    });
+    const [first, second] = result.steps;
+    // Nothing removed at step 0: no training, so the fine-tuned quality is the quality.
+    expect(first!.testFineTuned).toEqual(first!.test);
+    expect(first!.validationFineTuned).toEqual(first!.validation);
+    close(second!.test, quality([0.5, 0, 2, 0]));
+    expect(Array.from(second!.params!).filter((_, j) => j === 1 || j === 3)).toEqual([0, 0]);
+    expect(second!.params![0]).not.toBe(0.5);
+    close(second!.testFineTuned, quality(second!.params!));
+    close(second!.validationFineTuned, quality(second!.params!, validation));
+  });
+});
+
+describe('pruneLoop, structured', () => {
+  it('removes whole hidden units, smallest summed |w| first, then single parameters when no unit is left to take', () => {
+    // [3, 2, 1]: unit h1[1] has the smaller weights.
+    const params = Float64Array.of(1, -2, 1.5, 0.1, -0.2, 0.1, 0.3, 0.05, 2, 0.1, 0.4);
+    const model: Model = { ...linear([0, 0, 0, 0]), network: new MLP([3, 2, 1], ['tanh', 'identity'], params) };
+    const result = pruneLoop({ model, train: test, test, alpha: 1, noiseVariance: 1 }, { method: 'magnitude', structured: true, schedule: [0.2, 0.6], keepModels: true, rng: new Random(1) });
+    expect(result.label).toBe('magnitude |w|, structured');
+    // n = 11. Step 1: want 11 − round(8.8) = 2 → the whole of h1[1]: W1[1,·], b1[1], W2[0,1] (5 parameters).
+    expect(result.steps[1]!.removedUnits).toEqual(['h1[1]']);
+    expect(result.steps[1]!.removed).toEqual([3, 4, 5, 7, 9]);
+    // Step 2: want 6 − round(4.4) = 2; h1[0] is the only unit, and removing it takes 5 more.
+    expect(result.steps[2]!.removedUnits).toEqual(['h1[0]']);
+    expect(result.steps[2]!.active).toBe(1);
+    // Only the output bias is left.
+    expect(Array.from(result.steps[2]!.mask!)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    // A last step that asks for everything left takes it all, units or not.
+    const all = pruneLoop({ model, train: test, test, alpha: 1, noiseVariance: 1 }, { method: 'magnitude', structured: true, schedule: [0.5, 0.99], rng: new Random(1) });
+    expect(all.steps[2]!.removedUnits).toEqual([]);
+    expect(all.steps[2]!.removed).toEqual([0, 1, 2, 6, 8, 10]);
+    // Aggregation by max picks h1[1] as well (max |w| 0.2 < 2).
+    const byMax = pruneLoop({ model, train: test, test, alpha: 1, noiseVariance: 1 }, { method: 'magnitude', structured: true, aggregation: 'max', schedule: [0.2], rng: new Random(1) });
+    expect(byMax.steps[1]!.removedUnits).toEqual(['h1[1]']);
+  });
+
+  it('when the units do not make up the count, the parameters’ own order supplies the rest', () => {
+    // [3, 1, 2] classifier: the one unit owns W1 (0–2), b1 (3) and W2 (4, 5); b2 is 6, 7.
+    const labels = Float64Array.from(y, (v) => (v > 0 ? 1 : 0));
+    const classes = makeBatch(x, 3, labels, 'classification');
+    const model: Model = {
+      network: new MLP([3, 1, 2], ['tanh', 'identity'], Float64Array.of(1, -2, 1.5, 0.3, 2, 0.1, 0.7, 0.05)), task: 'classification',
+      features: ['a', 'b', 'c'], target: 't', classes: ['n', 'p'], inputScaling: null, targetScaling: null,
+    };
+    // 90%: 8 − round(0.8) = 7 to remove; the unit gives 6, then the smallest |w| left, b2[1].
+    const result = pruneLoop({ model, train: classes, test: classes, alpha: 1, noiseVariance: 1 }, { method: 'magnitude', structured: true, schedule: [0.9], rng: new Random(1) });
+    expect(result.steps[1]!.removedUnits).toEqual(['h1[0]']);
+    expect(result.steps[1]!.removed).toEqual([0, 1, 2, 3, 4, 5, 7]);
+    // The last parameter standing, b2[0] = 0.7, favours class 0: accuracy is the share of 0 labels.
+    expect(result.steps[1]!.test).toEqual({ accuracy: labels.filter((v) => v === 0).length / rows });
+  });
+});
