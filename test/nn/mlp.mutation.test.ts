@@ -28,7 +28,8 @@ describe('layout', () => {
     expect(() => layoutOf([1.5, 2], ['identity'])).toThrow('layer size 1.5 is not a positive integer');
     expect(layoutOf([1, 1], ['identity'])[0]!.biasOffset).toBe(1);
     expect(() => layoutOf([2, 2], ['swish' as 'tanh'])).toThrow('unknown activation "swish"');
-    expect(() => new MLP([2, 2], ['tanh'])).toThrow('the last layer must be linear');
+    expect(() => new MLP([2, 2], ['tanh'])).toThrow('the last layer must be linear ("identity"), got "tanh"');
+    expect(() => new MLP([2, 2, 2], ['identity', 'relu'])).toThrow('got "relu"');
     expect(() => new MLP([2, 2], ['identity'], new Float64Array(5))).toThrow('expected 6 parameters, got 5');
     expect(() => new MLP([2, 2], ['identity'], undefined, new Float64Array(7))).toThrow('expected a mask of 6 entries, got 7');
   });
@@ -131,6 +132,7 @@ describe('forward', () => {
     expect(() => forward(net, new Tensor(new Float64Array(8)), new Tensor(x, [2, 2]))).toThrow('expected 9 parameters, got 8');
     expect(() => forward(net, new Tensor(w), new Tensor(x, [4]))).toThrow('input must be [rows, 2], got [4]');
     expect(() => forward(net, new Tensor(w), new Tensor(x, [1, 4]))).toThrow('input must be [rows, 2], got [1, 4]');
+    expect(() => forward(net, new Tensor(w), new Tensor(Float64Array.of(1, 2, 3, 4), [1, 2, 2]))).toThrow('input must be [rows, 2], got [1, 2, 2]');
   });
 
   it('linear is x·Wᵀ + b; each activation is its function', () => {
