@@ -4,7 +4,10 @@
  *   node scripts/mutation-score.mjs [report.json ...]   (default reports/mutation/mutation.json)
  * Several reports (one per folder run) are merged; a file in more than one keeps the last.
  * Score = (killed + timeout) / (killed + timeout + survived + no coverage), Stryker's own
- * definition; ignored (static-only, or excluded mutators) and compile errors are left out.
+ * definition; ignored mutants and compile errors are left out. Ignored ones are split into
+ * `static` (reached only while test modules load, with ignoreStatic) and `excluded` (mutators
+ * switched off in stryker.config.mjs: StringLiteral, the messages' text). `with static` counts
+ * the static ones as not detected: the stricter figure.
  */
 import { readFileSync } from 'node:fs';
 
@@ -16,19 +19,20 @@ for (const report of reports) {
   for (const [name, file] of Object.entries(json.files)) files.set(name.replace(/^.*?(src\/)/, '$1'), file.mutants);
 }
 
-const STATUSES = ['Killed', 'Timeout', 'Survived', 'NoCoverage', 'Ignored', 'RuntimeError', 'CompileError'];
+const STATUSES = ['Killed', 'Timeout', 'Survived', 'NoCoverage', 'Static', 'Excluded', 'RuntimeError', 'CompileError'];
+const statusOf = (m) => (m.status !== 'Ignored' ? m.status : /^Static/.test(m.statusReason ?? '') ? 'Static' : 'Excluded');
 const count = (mutants) => {
   const c = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-  for (const m of mutants) c[m.status] = (c[m.status] ?? 0) + 1;
+  for (const m of mutants) c[statusOf(m)] = (c[statusOf(m)] ?? 0) + 1;
   return c;
 };
-const score = (c) => {
+const score = (c, strict = false) => {
   const detected = c.Killed + c.Timeout;
-  const valid = detected + c.Survived + c.NoCoverage;
+  const valid = detected + c.Survived + c.NoCoverage + (strict ? c.Static : 0);
   return valid === 0 ? 'n/a' : ((100 * detected) / valid).toFixed(2);
 };
-const row = (name, c) => `| ${name} | ${c.Killed} | ${c.Timeout} | ${c.Survived} | ${c.NoCoverage} | ${c.Ignored} | ${c.RuntimeError + c.CompileError} | ${score(c)} |`;
-const header = ['| | killed | timeout | survived | no coverage | ignored | errors | score % |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+const row = (name, c) => `| ${name} | ${c.Killed} | ${c.Timeout} | ${c.Survived} | ${c.NoCoverage} | ${c.Static} | ${c.Excluded} | ${c.RuntimeError + c.CompileError} | ${score(c)} | ${score(c, true)} |`;
+const header = ['| | killed | timeout | survived | no coverage | static | excluded | errors | score % | with static % |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
 
 const folders = new Map();
 for (const [name, mutants] of files) {
