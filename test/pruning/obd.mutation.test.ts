@@ -84,6 +84,18 @@ describe('OBD on a regressor off its fit, with a prior per layer and noise s² �
     expect(details.saliency).toBe('map');
     expect(details.negativeDiagonalEntries).toBe(active.filter((j) => h[j]! < 0).length);
     expect(details.negativePosteriorDiagonalEntries).toBe(active.filter((j) => h[j]! / s2 + a[j]! < 0).length);
+    // An α between the negative entries' sizes: h/s² + α < 0 for some of them, not all (and a
+    // different count than, say, 1/(s²h) + α < 0 would give).
+    const sizes = active.filter((j) => h[j]! < 0).map((j) => -h[j]!).sort((p, q) => p - q);
+    const half = Math.floor(sizes.length / 2);
+    // Halfway between two neighbouring sizes, so no entry sits on the boundary.
+    const middle = (sizes[half - 1]! + sizes[half]!) / (2 * s2);
+    const split = obdMethod.score({ ...context, alpha: [middle, 3] }).details.negativePosteriorDiagonalEntries;
+    const expected = active.filter((j) => h[j]! / s2 + (j < 9 ? middle : 3) < 0).length;
+    expect(split).toBe(expected);
+    expect(expected).toBeGreaterThan(0);
+    expect(expected).toBeLessThan(sizes.length);
+    expect(active.filter((j) => 1 / (s2 * h[j]!) + (j < 9 ? middle : 3) < 0).length).not.toBe(expected);
     // With α = 0 on the first layer its zero entries sit exactly on the boundary: not counted.
     const boundary = obdMethod.score({ ...context, alpha: [0, 3] }).details;
     expect(boundary.negativePosteriorDiagonalEntries).toBe(active.filter((j) => h[j]! / s2 + (j < 9 ? 0 : 3) < 0).length);
