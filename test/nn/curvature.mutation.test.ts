@@ -4,6 +4,7 @@
  * curvature, and the gradient against central differences of the loss itself.
  */
 import { describe, expect, it } from 'vitest';
+import { Tensor } from '../../src/autograd/index.js';
 import {
   beckerLeCunDiagonal, exactHessianDiagonal, exactHessianMatrix, gaussNewtonDiagonal, gaussNewtonMatrix, lossAndGradient,
 } from '../../src/nn/curvature.js';
@@ -27,10 +28,12 @@ describe('curvature input checks', () => {
     const negative: Batch = { ...classification, labels: Int32Array.of(0, -1, 1) };
     const fewTargets: Batch = { ...regression, y: new Float64Array(4) };
     const rowsMismatch: Batch = { ...regression, rows: 4 };
+    const rank3: Batch = { ...regression, x: new Tensor(regression.x.data, [5, 2, 1]) };
     for (const f of all) {
       const name = f.name;
       expect(() => f(regressor, wide, 'regression')).toThrow(`${name}: the batch inputs must be [3, 2] for this network, got [3, 3]`);
       expect(() => f(regressor, rowsMismatch, 'regression')).toThrow(`${name}: the batch inputs must be [4, 2]`);
+      expect(() => f(regressor, rank3, 'regression')).toThrow(`${name}: the batch inputs must be [5, 2] for this network, got [5, 2, 1]`);
       expect(() => f(classifier, fewLabels, 'classification')).toThrow(`${name}: 2 class labels for 3 rows`);
       expect(() => f(classifier, beyond, 'classification')).toThrow(`${name}: row 1 has class 2, but the network has 2 outputs`);
       expect(() => f(classifier, negative, 'classification')).toThrow(`${name}: row 1 has class -1`);
