@@ -191,3 +191,53 @@ describe('L-BFGS stopping', () => {
     expect(minimizeLbfgs(both(rosenbrock).lib, start, { gradientTolerance: 1e-6, history: 9 }).evaluations).not.toBe(explicit.evaluations);
   });
 });
+
+/**
+ * One iteration on an objective given as a table of values at the trial points (gradients too),
+ * so the line search's acceptance rules can be checked at their boundaries. From x = 0 with
+ * gradient 1 the first direction is −1 (slope −1): trials at −1, −½, −¼, …
+ */
+function firstStep(values: Map<number, number>, gradients: Map<number, number[]>, start = 0, startGradient = [1], mask?: number[]) {
+  const objective: Objective = (x) => {
+    const key = x[0]!;
+    if (key === 0) return { value: start, gradient: Float64Array.from(startGradient) };
+    return { value: values.get(key) ?? 10, gradient: Float64Array.from(gradients.get(key) ?? startGradient.map(() => 1)) };
+  };
+  return minimizeLbfgs(objective, new Float64Array(startGradient.length), { maxIterations: 1, gradientTolerance: 1e-12, ...(mask ? { mask: Float64Array.from(mask) } : {}) });
+}
+
+describe('L-BFGS line search at the boundaries of its rules', () => {
+  it('Armijo: f(x + t d) ≤ f(x) + 10⁻⁴·t·slope, equality accepted, halving otherwise', () => {
+    // A decrease of half the Armijo amount at t = 1 is refused; t = ½ with enough decrease is taken.
+    const short = firstStep(new Map([[-1, -0.5e-4], [-0.5, -1e-3]]), new Map());
+    expect(Array.from(short.x)).toEqual([-0.5]);
+    expect(short.evaluations).toBe(3);
+    // Exactly the Armijo amount: accepted.
+    expect(Array.from(firstStep(new Map([[-1, -1e-4]]), new Map()).x)).toEqual([-1]);
+    // At t = ½ the amount is 0.5·10⁻⁴: a decrease of 10⁻⁴ passes.
+    expect(Array.from(firstStep(new Map([[-1, 1], [-0.5, -1e-4]]), new Map()).x)).toEqual([-0.5]);
+  });
+
+  it('within rounding: a value at most 4ε|f| above is taken only if the gradient shrinks (over the free coordinates)', () => {
+    const eps = Number.EPSILON;
+    // f = 1 + 4ε at t = 1 (no Armijo decrease) with a smaller gradient: accepted.
+    expect(Array.from(firstStep(new Map([[-1, 1 + 4 * eps]]), new Map([[-1, [0.5]]]), 1).x)).toEqual([-1]);
+    // The bound scales with |f|: at f = 2, 2 + 8ε is within it.
+    expect(Array.from(firstStep(new Map([[-1, 2 + 8 * eps]]), new Map([[-1, [0.5]]]), 2).x)).toEqual([-1]);
+    // Above the bound, or the gradient not smaller (equal, or larger): refused, and t = ½ (value 10) too.
+    for (const [value, gradient] of [[1 + 8 * eps, 0.5], [1, 1], [1, 2]] as const) {
+      expect(firstStep(new Map([[-1, value]]), new Map([[-1, [gradient]]]), 1).reason).toBe('no progress');
+    }
+    // A frozen coordinate's gradient does not count: (0.5, 5) shrinks the free part of (1, 5).
+    const masked = firstStep(new Map([[-1, 1]]), new Map([[-1, [0.5, 5]]]), 1, [1, 5], [1, 0]);
+    expect(Array.from(masked.x)).toEqual([-1, 0]);
+    expect(masked.gradientNorm).toBe(0.5);
+  });
+
+  it('a gradient exactly at the tolerance has converged, at the start or on the last allowed iteration', () => {
+    expect(minimizeLbfgs(() => ({ value: 1, gradient: Float64Array.of(1e-6) }), Float64Array.of(0)).reason).toBe('gradient tolerance');
+    const full = minimizeLbfgs(both(rosenbrock).lib, Float64Array.of(-1.2, 1), { gradientTolerance: 1e-8 });
+    const capped = minimizeLbfgs(both(rosenbrock).lib, Float64Array.of(-1.2, 1), { gradientTolerance: 1e-8, maxIterations: full.iterations });
+    expect(capped).toMatchObject({ converged: true, reason: 'gradient tolerance', iterations: full.iterations });
+  });
+});
