@@ -235,7 +235,10 @@ describe('L-BFGS line search at the boundaries of its rules', () => {
   });
 
   it('a gradient exactly at the tolerance has converged, at the start or on the last allowed iteration', () => {
-    expect(minimizeLbfgs(() => ({ value: 1, gradient: Float64Array.of(1e-6) }), Float64Array.of(0)).reason).toBe('gradient tolerance');
+    const atTolerance = () => ({ value: 1, gradient: Float64Array.of(1e-6) });
+    expect(minimizeLbfgs(atTolerance, Float64Array.of(0))).toMatchObject({ reason: 'gradient tolerance', iterations: 0, evaluations: 1 });
+    // No iteration allowed: the verdict is still the gradient's.
+    expect(minimizeLbfgs(atTolerance, Float64Array.of(0), { maxIterations: 0 })).toMatchObject({ reason: 'gradient tolerance', converged: true });
     const full = minimizeLbfgs(both(rosenbrock).lib, Float64Array.of(-1.2, 1), { gradientTolerance: 1e-8 });
     const capped = minimizeLbfgs(both(rosenbrock).lib, Float64Array.of(-1.2, 1), { gradientTolerance: 1e-8, maxIterations: full.iterations });
     expect(capped).toMatchObject({ converged: true, reason: 'gradient tolerance', iterations: full.iterations });
