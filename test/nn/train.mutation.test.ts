@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeBatch, type Batch } from '../../src/nn/losses.js';
 import { MLP } from '../../src/nn/mlp.js';
-import { constantSchedule } from '../../src/nn/optimizers.js';
+import { constantSchedule, cosineSchedule } from '../../src/nn/optimizers.js';
 import { DEFAULT_ALPHA, fitMap, forwardValues, NEWTON_AFTER, posteriorGradientNorm, trainEpochs } from '../../src/nn/train.js';
 import { Random } from '../../src/random/random.js';
 import { bayesianLinearRegression } from '../helpers/reference.js';
@@ -42,6 +42,10 @@ describe('fitMap on a linear regressor is ridge regression', () => {
     const zero = new MLP([m, 1], ['identity']);
     const xty = Array.from({ length: m + 1 }, (_, c) => Math.abs(Array.from(y).reduce((s, v, i) => s + v * (c < m ? x[i * m + c]! : 1), 0)) / 0.4);
     expect(posteriorGradientNorm(zero, batch, 'regression', 0.7, 0.4)).toBeCloseTo(Math.max(...xty), 10);
+    // A pruned parameter's gradient is left out: prune the coordinate with the largest one.
+    const largest = xty.indexOf(Math.max(...xty));
+    zero.prune([largest]);
+    expect(posteriorGradientNorm(zero, batch, 'regression', 0.7, 0.4)).toBeCloseTo(Math.max(...xty.filter((_, c) => c !== largest)), 10);
     // forwardValues: X̃w.
     const f = forwardValues(net, batch);
     for (let i = 0; i < rows; i++) expect(f[i]).toBeCloseTo(design(i, net.params), 12);
@@ -84,11 +88,39 @@ describe('fitMap on a linear regressor is ridge regression', () => {
     expect(phases[2]).toBe('newton');
     expect(h.iterations).toBe(phases.length);
     reference.forEach((v, a) => expect(handed.params[a]).toBeCloseTo(v, 8));
+    // L-BFGS alone ignores newtonAfter: its budget is maxIterations.
+    const alone = fitMap(new MLP([m, 1], ['identity'], start.slice()), batch, 'regression', { alpha: 0.3, optimizer: 'lbfgs', newtonAfter: 1, maxIterations: 3, gradientTolerance: 1e-14 });
+    expect(alone).toMatchObject({ optimizer: 'lbfgs', iterations: 3 });
     // An L-BFGS-only fit stops at the budget, not converged; so does auto when the budget is all L-BFGS's.
     for (const optimizer of ['lbfgs', 'auto'] as const) {
       const limited = fitMap(new MLP([m, 1], ['identity'], start.slice()), batch, 'regression', { alpha: 0.3, optimizer, maxIterations: 2, gradientTolerance: 1e-12 });
       expect(limited).toMatchObject({ optimizer: 'lbfgs', iterations: 2, converged: false, reason: 'iteration limit', products: 0 });
     }
+  });
+
+  it('the warm-up is trainEpochs with the documented defaults (batch 32, cosine from 0.01, Random(0)) or the given ones', () => {
+    // maxIterations 0: the fit stops right after the warm-up, so its weights can be compared.
+    const start = Float64Array.of(0.3, -0.2, 0.1, 0);
+    const warmed = new MLP([m, 1], ['identity'], start.slice());
+    fitMap(warmed, batch, 'regression', { alpha: 0.7, noiseVariance: 0.5, warmupEpochs: 4, maxIterations: 0 });
+    const replay = new MLP([m, 1], ['identity'], start.slice());
+    trainEpochs(replay, batch, 'regression', { epochs: 4, batchSize: 32, schedule: cosineSchedule(0.01, 4), alpha: [0.7], noiseVariance: 0.5, rng: new Random(0) });
+    expect(Array.from(warmed.params)).toEqual(Array.from(replay.params));
+    const given = new MLP([m, 1], ['identity'], start.slice());
+    fitMap(given, batch, 'regression', { alpha: 0.7, warmupEpochs: 3, batchSize: 5, learningRate: 0.2, rng: new Random(9), maxIterations: 0 });
+    const replayGiven = new MLP([m, 1], ['identity'], start.slice());
+    trainEpochs(replayGiven, batch, 'regression', { epochs: 3, batchSize: 5, schedule: cosineSchedule(0.2, 3), alpha: [0.7], noiseVariance: 1, rng: new Random(9) });
+    expect(Array.from(given.params)).toEqual(Array.from(replayGiven.params));
+    expect(Array.from(given.params)).not.toEqual(Array.from(warmed.params));
+  });
+
+  it('the iteration budget is shared: Newton gets what L-BFGS left, and progress counts on from L-BFGS’s iterations', () => {
+    // A tanh network: neither optimizer finishes in two iterations at this tolerance.
+    const net = MLP.initialized([m, 4, 1], ['tanh', 'identity'], new Random(3));
+    const steps: [string, number, number][] = [];
+    const result = fitMap(net, batch, 'regression', { alpha: 0.1, newtonAfter: 2, maxIterations: 4, gradientTolerance: 1e-14, onProgress: (phase, step, total) => steps.push([phase, step, total]) });
+    expect(result).toMatchObject({ optimizer: 'lbfgs+newton', iterations: 4, converged: false, reason: 'iteration limit' });
+    expect(steps).toEqual([['lbfgs', 1, 4], ['lbfgs', 2, 4], ['newton', 3, 4], ['newton', 4, 4]]);
   });
 
   it('a warm-up of Adam epochs runs first (reported as such), and the fit still ends at the closed form', () => {
@@ -141,9 +173,26 @@ describe('trainEpochs', () => {
     if (patient.stoppedEarly) expect(patient.epochs - patient.bestEpoch).toBe(20);
   });
 
+  it('validation ties do not count as improvements; the best epoch may be the first, and its weights come back', () => {
+    const train = makeBatch(x.slice(0, 12 * m), m, y.slice(0, 12), 'regression');
+    const validation = makeBatch(x.slice(12 * m), m, y.slice(12), 'regression');
+    // Rate 0: the same validation NLL every epoch, so the first stays the best and patience runs out.
+    const flat = trainEpochs(new MLP([m, 1], ['identity'], w0.slice()), train, 'regression', { epochs: 10, batchSize: 12, schedule: constantSchedule(0), alpha: 0, rng: new Random(1), validation, patience: 3 });
+    expect(flat).toMatchObject({ epochs: 4, bestEpoch: 1, stoppedEarly: true });
+    // An optimizer that jumps to the least-squares fit on its first step and away from it after:
+    // epoch 1 is the best, and its weights are restored.
+    const fit = bayesianLinearRegression(x.slice(0, 12 * m), y.slice(0, 12), 12, m, 1e-9, 1).mean;
+    let calls = 0;
+    const jumper = { name: 'test', step: (p: Float64Array) => (calls++ === 0 ? p.set(fit) : p.forEach((v, j) => (p[j] = v + 1))) };
+    const net = new MLP([m, 1], ['identity'], w0.slice());
+    const result = trainEpochs(net, train, 'regression', { epochs: 10, batchSize: 12, schedule: constantSchedule(1), alpha: 0, rng: new Random(1), validation, patience: 2, optimizer: jumper });
+    expect(result).toMatchObject({ bestEpoch: 1, epochs: 3, stoppedEarly: true });
+    expect(Array.from(net.params)).toEqual(fit);
+  });
+
   it('a diverging run is stopped with the epoch named', () => {
     const net = new MLP([m, 1], ['identity'], w0.slice());
     expect(() => trainEpochs(net, batch, 'regression', { epochs: 50, batchSize: 24, schedule: constantSchedule(1e200), alpha: 0, rng: new Random(1), optimizer: { name: 'sgd', step: (p, g, _mask, rate) => p.forEach((v, j) => (p[j] = v - rate * g[j]!)) } }))
-      .toThrow(/training diverged at epoch \d+: the loss is (Infinity|NaN)/);
+      .toThrow(/training diverged at epoch 2: the loss is (Infinity|NaN)/);
   });
 });
