@@ -81,6 +81,11 @@ describe('posterior curvature of a regressor off its fit', () => {
     const values = Array.from(tiny.eigen!.values);
     expect(values).toEqual([...values].sort((p, q) => q - p));
     expect(tiny.eigen!.of).toEqual({ method: 'belsley', label: 'Gauss-Newton G + αI', alpha: 1e-20 });
+    // α = kε lies between kε/tr(G) and kε·tr(G) (tr > 1): the eigendecomposition is needed.
+    const traceG = active.reduce((s, _, i) => s + g[i]![i]! / s2, 0);
+    expect(traceG).toBeGreaterThan(1);
+    expect(posteriorCurvature({ ...context, alpha: k * Number.EPSILON }, 'gauss-newton', 'obs').eigen).not.toBeNull();
+    expect(posteriorCurvature({ ...context, alpha: 1.01 * k * Number.EPSILON * traceG }, 'gauss-newton', 'obs').eigen).toBeNull();
     const trace = values.reduce((s, v) => s + v, 0);
     const matrixTrace = active.reduce((s, _, i) => s + tiny.matrix[i * k + i]!, 0);
     expect(trace).toBeCloseTo(matrixTrace, 10);
@@ -100,7 +105,19 @@ describe('posterior curvature of a regressor off its fit', () => {
     const want = square2(h.flat(), k);
     const got = square2(curvature.matrix, k);
     for (let t = 0; t < k * k; t++) expect(got[t]).toBeCloseTo(want[t]!, 8);
-    expect(Array.from(curvature.eigen!.values).every((v) => v > 0)).toBe(true);
+    // |λ| re-sorted descending (taking absolute values changes the order), with the vectors following.
+    const eig = curvature.eigen!;
+    expect(Array.from(eig.values).every((v) => v > 0)).toBe(true);
+    expect(Array.from(eig.values)).toEqual(Array.from(eig.values).sort((p, q) => q - p));
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        let v = 0;
+        for (let c = 0; c < k; c++) v += eig.vectors[i * k + c]! * eig.values[c]! * eig.vectors[j * k + c]!;
+        expect(v).toBeCloseTo(curvature.matrix[i * k + j]!, 9);
+        // Rebuilt from its eigenvalues, and symmetrized exactly.
+        expect(curvature.matrix[i * k + j]).toBe(curvature.matrix[j * k + i]);
+      }
+    }
     expect(curvature.eigen!.of).toMatchObject({ method: 'obs', alpha: 0.02 });
     // With a prior strong enough, H + αI is positive definite and kept as it is.
     const strong = posteriorCurvature({ ...context, alpha: 1e3 }, 'exact', 'obs');
@@ -119,6 +136,15 @@ describe('posterior curvature of a regressor off its fit', () => {
         expect(s).toBeCloseTo(i === j ? 1 : 0, 8);
       }
     }
+    for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) expect(inverse[i * k + j]).toBe(inverse[j * k + i]);
+    // Singular: λ_min ≤ λ_max·max(k, 10)·ε.
+    expect(() => inverseFromEigen({ values: Float64Array.of(1, 1e-15), vectors: Float64Array.of(1, 0, 0, 1) }, 2)).toThrow('singular');
+    expect(Array.from(inverseFromEigen({ values: Float64Array.of(1, 3e-15), vectors: Float64Array.of(1, 0, 0, 1) }, 2))).toEqual([1, 0, 0, 1 / 3e-15]);
+    const wide = Float64Array.from({ length: 144 }, (_, t) => (t % 13 === 0 ? 1 : 0));
+    const widths = Float64Array.from({ length: 12 }, (_, c) => (c === 11 ? 2.4e-15 : 1));
+    expect(() => inverseFromEigen({ values: widths, vectors: wide }, 12)).toThrow('singular'); // 12ε > 2.4e-15 > 10ε: k counts beyond 10
+    // Nothing to invert: an empty matrix, not a refusal.
+    expect(inverseFromEigen({ values: new Float64Array(0), vectors: new Float64Array(0) }, 0).length).toBe(0);
     const singular = { values: Float64Array.of(2, 0), vectors: Float64Array.of(1, 0, 0, 1), of: { method: 'obs', label: 'Gauss-Newton G + αI', alpha: 0 } };
     expect(() => inverseFromEigen(singular, 2)).toThrow('obs: Gauss-Newton G + αI is singular at α = 0 (eigenvalues from 2.00 down to 0.00), and obs needs its inverse. A positive prior precision α makes it invertible');
     const exact = { ...singular, of: { method: 'belsley', label: 'exact H + αI', alpha: 0.5 } };
