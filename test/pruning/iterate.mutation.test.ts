@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { makeBatch } from '../../src/nn/losses.js';
 import { MLP } from '../../src/nn/mlp.js';
 import type { Model } from '../../src/nn/model.js';
+import { elbo, fitVariational } from '../../src/nn/variational.js';
 import { pruneLoop } from '../../src/pruning/iterate.js';
 import { Random } from '../../src/random/random.js';
 
@@ -99,6 +100,12 @@ describe('pruneLoop with magnitude', () => {
     expect(second!.params![0]).not.toBe(0.5);
     close(second!.testFineTuned, quality(second!.params!));
     close(second!.validationFineTuned, quality(second!.params!, validation));
+    // A later step that removes nothing (10% is met by 4 active of 4) is not retrained either.
+    const idle = pruneLoop({ model: linear([0.5, -0.1, 2, 0.05]), train: test, test, alpha: 0.1, noiseVariance: 1 }, {
+      method: 'magnitude', schedule: [0.1], fineTuneEpochs: 20, fineTuneLearningRate: 0.05, keepModels: true, rng: new Random(1),
+    });
+    expect(idle.steps[1]!.removed).toEqual([]);
+    expect(Array.from(idle.steps[1]!.params!)).toEqual([0.5, -0.1, 2, 0.05]);
   });
 });
 
@@ -140,5 +147,62 @@ describe('pruneLoop, structured', () => {
     expect(result.steps[1]!.removed).toEqual([0, 1, 2, 3, 4, 5, 7]);
     // The last parameter standing, b2[0] = 0.7, favours class 0: accuracy is the share of 0 labels.
     expect(result.steps[1]!.test).toEqual({ accuracy: labels.filter((v) => v === 0).length / rows });
+  });
+});
+
+describe('pruneLoop with ELBO estimates', () => {
+  const posteriorState = (mean: number[], sigma: number[]) => ({ posterior: { mean: Float64Array.from(mean), sigma: Float64Array.from(sigma) }, alpha: [1], prior: 'global' as const, noiseVariance: 0.5 });
+
+  it('a given posterior is evaluated, not refitted, on shared draws; each step masks it to the structure; nothing left is the zero model', () => {
+    const model = linear([0.5, -0.1, 2, 0.05]);
+    const state = posteriorState([0.5, -0.1, 2, 0.05], [0.1, 0.2, 0.05, 0.3]);
+    const result = pruneLoop({ model, train: test, test, alpha: 1, noiseVariance: 0.5, posterior: state }, {
+      method: 'magnitude', schedule: [0.25, 1], elbo: true, elboSamples: 8, posteriorEpochs: 0, keepModels: true, rng: new Random(3),
+    });
+    // The loop's first use of its stream: the shared draws.
+    const draws = new Random(3).fork().normals(8 * 4);
+    const at = (mask: number[]) => {
+      const net = new MLP([3, 1], ['identity'], Float64Array.of(0.5, -0.1, 2, 0.05), Float64Array.from(mask));
+      const posterior = { mean: state.posterior.mean.map((v, j) => v * mask[j]!), sigma: state.posterior.sigma.map((v, j) => v * mask[j]!) };
+      return elbo(net, posterior, test, 'regression', { alpha: [1], noiseVariance: 0.5, draws });
+    };
+    const expected = [at([1, 1, 1, 1]), at([1, 1, 1, 0])];
+    expected.forEach((e, k) => {
+      expect(result.steps[k]!.elbo!.value).toBeCloseTo(e.elbo, 10);
+      expect(result.steps[k]!.elbo!.kl).toBeCloseTo(e.kl, 12);
+      expect(Array.from(result.steps[k]!.elbo!.logLikelihoods)).toEqual(Array.from(e.logLikelihoods));
+      expect(result.steps[k]!.elbo!.alpha).toEqual([1]);
+      expect(result.steps[k]!.elbo!.noiseVariance).toBe(0.5);
+    });
+    expect(Array.from(result.steps[1]!.posterior!.posterior.sigma)).toEqual([0.1, 0.2, 0.05, 0]);
+    // All pruned: f = 0, so every draw's log-likelihood is that of the zero model, and the KL is 0.
+    const zero = -Array.from(y).reduce((s, v) => s + v * v, 0) / (2 * 0.5) - (rows / 2) * Math.log(2 * Math.PI * 0.5);
+    expect(result.steps[2]!.elbo!.value).toBeCloseTo(zero, 10);
+    expect(result.steps[2]!.elbo!.kl).toBe(0);
+  });
+
+  it('without a posterior the full structure’s is fitted from ŵ (1500 epochs), then refitted warm on each structure', () => {
+    const model = linear([0.5, -0.1, 2, 0.05]);
+    const result = pruneLoop({ model, train: test, test, alpha: 2, noiseVariance: 0.5 }, {
+      method: 'magnitude', schedule: [0.25], elbo: true, elboSamples: 4, posteriorEpochs: 20, keepModels: true, rng: new Random(4),
+    });
+    const stream = new Random(4);
+    const draws = stream.fork().normals(4 * 4);
+    const first = fitVariational(model.network.clone(), test, 'regression', {
+      initialMean: Float64Array.of(0.5, -0.1, 2, 0.05), alpha: 2, prior: 'global', noiseVariance: 0.5, epochs: 1500, rng: stream.fork(), elboDraws: draws,
+    });
+    expect(result.steps[0]!.elbo!.value).toBeCloseTo(first.final.elbo, 10);
+    expect(result.steps[0]!.elbo!.alpha).toEqual(first.alpha);
+    expect(result.steps[0]!.posterior!.prior).toBe('global');
+    // Step 1: index 3 removed, the refit starts from the previous posterior with a small rate.
+    const pruned = new MLP([3, 1], ['identity'], Float64Array.of(0.5, -0.1, 2, 0.05));
+    pruned.prune([3]);
+    const mean = first.posterior.mean.map((v, j) => (j === 3 ? 0 : v));
+    stream.fork(); // the scoring's stream (magnitude does not use it)
+    const second = fitVariational(pruned, test, 'regression', {
+      initialMean: mean, initialSigma: first.posterior.sigma, alpha: first.alpha, prior: 'global', noiseVariance: first.noiseVariance, epochs: 20, learningRate: 0.01, rng: stream.fork(), elboDraws: draws,
+    });
+    expect(result.steps[1]!.elbo!.value).toBeCloseTo(second.final.elbo, 10);
+    expect(result.steps[1]!.elbo!.noiseVariance).toBe(second.noiseVariance);
   });
 });
