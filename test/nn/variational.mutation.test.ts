@@ -123,3 +123,66 @@ describe('fitVariational on Bayesian linear regression', () => {
     expect(fit.final.samples).toBe(64);
   });
 });
+
+describe('fitVariational’s set-up and bookkeeping', () => {
+  it('with no epochs the posterior is the start: initial means (masked), σ given per parameter (0 or less → 0.1), s² as given', () => {
+    const net = new MLP([2, 1], ['identity'], Float64Array.of(0.4, -0.2, 0.1));
+    net.prune([1]);
+    const fit = fitVariational(net, batch, 'regression', {
+      epochs: 0, initialMean: Float64Array.of(1, 2, 3), initialSigma: Float64Array.of(0.3, 0.7, -1), noiseVariance: 0.5, prior: 'fixed', alpha: 2,
+    });
+    expect(Array.from(fit.posterior.mean)).toEqual([1, 0, 3]);
+    expect(fit.posterior.sigma[0]).toBeCloseTo(0.3, 12);
+    expect(fit.posterior.sigma[1]).toBe(0);
+    expect(fit.posterior.sigma[2]).toBeCloseTo(0.1, 12);
+    expect(fit.noiseVariance).toBeCloseTo(0.5, 14);
+    expect(fit.history).toEqual([]);
+    // A single σ for all, and the network's weights as the default means.
+    const plain = fitVariational(net, batch, 'regression', { epochs: 0, initialSigma: 0.2 });
+    expect(Array.from(plain.posterior.mean)).toEqual([0.4, 0, 0.1]);
+    expect(plain.posterior.sigma[0]).toBeCloseTo(0.2, 12);
+    expect(plain.posterior.sigma[2]).toBeCloseTo(0.2, 12);
+    // σ = 0.1 by default; a large σ survives the inverse softplus (above 20 it is its own).
+    expect(fitVariational(net, batch, 'regression', { epochs: 0 }).posterior.sigma[0]).toBeCloseTo(0.1, 12);
+    expect(fitVariational(net, batch, 'regression', { epochs: 0, initialSigma: 30 }).posterior.sigma[0]).toBeCloseTo(30, 10);
+    // A classifier has no noise variance, whatever it is given.
+    const labels = makeBatch(x, 2, Float64Array.from(y, (v) => (v > 0 ? 1 : 0)), 'classification');
+    expect(fitVariational(new MLP([2, 2], ['identity']), labels, 'classification', { epochs: 2, noiseVariance: 0.5 }).noiseVariance).toBe(1);
+  });
+
+  it('each epoch’s ELBO sums its mini-batches back to the full data: with σ → 0 and no steps it is −NLL(μ) − KL', () => {
+    const mean = Float64Array.of(0.9, -0.4, 0.2);
+    const sigma = 1e-9;
+    const net = new MLP([2, 1], ['identity']);
+    const s2 = 0.6;
+    const rss = Array.from(y).reduce((a, v, i) => a + (v - mean[0]! * x[2 * i]! - mean[1]! * x[2 * i + 1]! - mean[2]!) ** 2, 0);
+    const expected = -rss / (2 * s2) - (rows / 2) * Math.log(2 * Math.PI * s2) - [0, 1, 2].reduce((a, j) => a + kl1(mean[j]!, sigma, 2), 0);
+    for (const batchSize of [5, 12]) {
+      const epochs: number[] = [];
+      const fit = fitVariational(net, batch, 'regression', {
+        epochs: 2, batchSize, learningRate: 0, initialMean: mean, initialSigma: sigma, noiseVariance: s2, prior: 'fixed', alpha: 2, rng: new Random(1), onEpoch: (e) => epochs.push(e),
+      });
+      expect(epochs).toEqual([1, 2]);
+      for (const v of fit.history) expect(v).toBeCloseTo(expected, 6);
+    }
+  });
+
+  it('fits the noise variance by default (regression); the final ELBO uses the given draws', () => {
+    const fit = fitVariational(new MLP([2, 1], ['identity']), batch, 'regression', { epochs: 300, noiseVariance: 5, rng: new Random(2), elboDraws: new Random(3).normals(3 * 4) });
+    // The residual variance of a good fit is far below the start of 5.
+    expect(fit.noiseVariance).toBeLessThan(1);
+    expect(fit.final.samples).toBe(4);
+  });
+
+  it('defaults: 1500 full-batch epochs up to 1024 rows; beyond, batches of 1024 and as many epochs as see as many rows (at least 100)', () => {
+    const small = fitVariational(new MLP([2, 1], ['identity']), batch, 'regression', { rng: new Random(1) });
+    expect(small.history.length).toBe(1500);
+    const big = makeBatch(new Random(5).normals(4096 * 1), 1, new Random(6).normals(4096), 'regression');
+    const large = fitVariational(new MLP([1, 1], ['identity']), big, 'regression', { rng: new Random(1) });
+    expect(large.history.length).toBe(375);
+  });
+
+  it('a diverging fit is stopped with the epoch named', () => {
+    expect(() => fitVariational(new MLP([2, 1], ['identity']), batch, 'regression', { epochs: 5, learningRate: 1e300, rng: new Random(1) })).toThrow(/variational training diverged at epoch [2-5]: the ELBO is/);
+  });
+});
