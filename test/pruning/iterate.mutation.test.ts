@@ -145,6 +145,13 @@ describe('pruneLoop, structured', () => {
     const result = pruneLoop({ model, train: classes, test: classes, alpha: 1, noiseVariance: 1 }, { method: 'magnitude', structured: true, schedule: [0.9], rng: new Random(1) });
     expect(result.steps[1]!.removedUnits).toEqual(['h1[0]']);
     expect(result.steps[1]!.removed).toEqual([0, 1, 2, 3, 4, 5, 7]);
+    // A unit with a member already pruned gives only its active ones, and the fallback skips what
+    // the unit gave: W1[0,1] pruned, W2[1,0] the smallest weight of all.
+    const partial: Model = { ...model, network: new MLP([3, 1, 2], ['tanh', 'identity'], Float64Array.of(1, -2, 1.5, 0.3, 2, 0.01, 0.7, 0.05)) };
+    partial.network.prune([1]);
+    // 7 active, 90%: 7 − round(0.8) = 6 to remove: the unit's 5 active members, then b2[1].
+    const more = pruneLoop({ model: partial, train: classes, test: classes, alpha: 1, noiseVariance: 1 }, { method: 'magnitude', structured: true, schedule: [0.9], rng: new Random(1) });
+    expect(more.steps[1]!.removed).toEqual([0, 2, 3, 4, 5, 7]);
     // The last parameter standing, b2[0] = 0.7, favours class 0: accuracy is the share of 0 labels.
     expect(result.steps[1]!.test).toEqual({ accuracy: labels.filter((v) => v === 0).length / rows });
   });
@@ -175,6 +182,7 @@ describe('pruneLoop with ELBO estimates', () => {
       expect(result.steps[k]!.elbo!.noiseVariance).toBe(0.5);
     });
     expect(Array.from(result.steps[1]!.posterior!.posterior.sigma)).toEqual([0.1, 0.2, 0.05, 0]);
+    expect(Array.from(result.steps[1]!.posterior!.posterior.mean)).toEqual([0.5, -0.1, 2, 0]);
     // All pruned: f = 0, so every draw's log-likelihood is that of the zero model, and the KL is 0.
     const zero = -Array.from(y).reduce((s, v) => s + v * v, 0) / (2 * 0.5) - (rows / 2) * Math.log(2 * Math.PI * 0.5);
     expect(result.steps[2]!.elbo!.value).toBeCloseTo(zero, 10);
