@@ -258,7 +258,8 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
     const sigma = typeof initialSigma === 'number' ? initialSigma : initialSigma[j]!;
     z[n + j] = inverseSoftplus(net.mask[j] === 0 || !(sigma > 0) ? 0.1 : sigma);
   }
-  z[2 * n] = Math.log(options.noiseVariance ?? 1);
+  const logNoise = Math.log(options.noiseVariance ?? 1);
+  z[2 * n] = logNoise;
   const free = new Float64Array(2 * n + 1);
   free.set(net.mask, 0);
   free.set(net.mask, n);
@@ -283,6 +284,9 @@ export function fitVariational(net: MLP, train: Batch, task: Task, options: Vari
       if (!Number.isFinite(negative)) throw new Error(`variational training diverged at epoch ${epoch + 1}: the ELBO is ${-negative}`);
       epochElbo += (-negative * rows.length) / train.rows;
       optimizer.step(z, gradient, free, schedule(epoch));
+      // Adam sets a frozen entry to 0 (it is made for pruned weights): a fixed log s² must keep
+      // its value, or a noise variance given with fitNoise false would become 1 after one step.
+      if (!fitNoise) z[2 * n] = logNoise;
     }
     if (prior !== 'fixed') alpha = empiricalBayesAlpha(net, z.subarray(0, n), z.subarray(n, 2 * n), prior);
     history.push(epochElbo);

@@ -49,8 +49,9 @@ describe('model file round trip', () => {
     expect(readdirSync(folder).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  // The tests below need a trained model, not the prior criterion's fits: a fixed α keeps them fast.
   it('masks are written only when something is pruned, and come back with the zeros under them', () => {
-    const { model } = trainOnDataset(wine, { hidden: [3] });
+    const { model } = trainOnDataset(wine, { hidden: [3], alpha: 1 });
     const unpruned = modelToJson(model) as { layers: Record<string, unknown>[] };
     expect(unpruned.layers.every((layer) => !('weightMask' in layer) && !('biasMask' in layer))).toBe(true);
     model.network.prune([0, 5, 40, model.network.parameterCount - 1]);
@@ -103,7 +104,7 @@ describe('model file round trip', () => {
   });
 
   it('writes weight rows on one line each', () => {
-    const { model } = trainOnDataset(wine, { hidden: [2] });
+    const { model } = trainOnDataset(wine, { hidden: [2], alpha: 1 });
     const text = formatModelFile(model);
     expect(text.startsWith('{\n  "format": "prunus-mlp",\n  "version": 1,')).toBe(true);
     // 2 + 3 weight rows, 2 biases, feature names, input mean and std: one line each.
@@ -117,7 +118,7 @@ describe('model file round trip', () => {
   });
 
   it('reports a folder that does not exist, leaving nothing behind', () => {
-    const { model } = trainOnDataset(wine, { hidden: [2] });
+    const { model } = trainOnDataset(wine, { hidden: [2], alpha: 1 });
     const path = join(folder, 'no-such-folder', 'model.json');
     expect(() => writeModelFile(path, model)).toThrow(`cannot write ${path}`);
   });
