@@ -50,7 +50,10 @@ export interface CurvatureEigen {
 /** `331 GB`, `2.4 MB`: the size of a dense k×k matrix of doubles. */
 export function denseMatrixSize(k: number): string {
   const bytes = k * k * 8;
-  return bytes >= 1e9 ? `${(bytes / 1e9).toPrecision(3)} GB` : `${(bytes / 1e6).toPrecision(3)} MB`;
+  // The unit switches where three significant digits would round up to 1000 (999.7 MB is
+  // "1.00 GB", not "1.00e+3 MB").
+  const [scale, unit] = bytes >= 999.5e9 ? [1e12, 'TB'] : bytes >= 999.5e6 ? [1e9, 'GB'] : [1e6, 'MB'];
+  return `${(bytes / scale).toPrecision(3)} ${unit}`;
 }
 
 /**

@@ -122,15 +122,17 @@ describe('output noise under input noise', () => {
     const draws = 5;
     const levels = [0, 0.1, 0.7];
     const got = outputNoise(model, batch, levels, draws, new Random(4));
-    // Replay the draws: level by level, draw by draw, row by row, feature by feature.
+    // Replay the draws: one set for every level (common random numbers), draw by draw, row by
+    // row, feature by feature.
     const replay = new Random(4);
+    const epsilon = Array.from({ length: draws * 3 * 2 }, () => replay.normal());
     const expected = levels.map((s) => {
       if (s === 0) return 0;
       const out: number[][] = [[], [], []];
       for (let d = 0; d < draws; d++) {
         for (let r = 0; r < 3; r++) {
-          const e1 = replay.normal();
-          const e2 = replay.normal();
+          const e1 = epsilon[(d * 3 + r) * 2]!;
+          const e2 = epsilon[(d * 3 + r) * 2 + 1]!;
           out[r]!.push(3 * s * (0.5 * e1 - 2 * e2));
         }
       }

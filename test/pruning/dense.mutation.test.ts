@@ -50,12 +50,18 @@ const context: RelevanceContext = { network: net, task: 'regression', batch, alp
 const a = alphaPerParameter(net, alpha);
 
 describe('dense sizes', () => {
-  it('reports MB below a gigabyte and GB from it, three significant digits', () => {
+  it('reports MB, GB or TB with three significant digits, switching unit where the digits would round to 1000', () => {
     expect(denseMatrixSize(1000)).toBe('8.00 MB');
     expect(denseMatrixSize(10000)).toBe('800 MB');
     // 11 181² · 8 bytes is just over 10⁹.
     expect(denseMatrixSize(11181)).toBe('1.00 GB');
     expect(denseMatrixSize(203530)).toBe('331 GB');
+    // 11 179² · 8 = 999.7 MB rounds to 1000 at three digits: said as 1.00 GB, not "1.00e+3 MB".
+    expect(denseMatrixSize(11179)).toBe('1.00 GB');
+    // 11 176² · 8 = 999.2 MB stays in MB.
+    expect(denseMatrixSize(11176)).toBe('999 MB');
+    // 353 600² · 8 ≈ 1.000 TB.
+    expect(denseMatrixSize(353_600)).toBe('1.00 TB');
   });
 
   it('allows the limit and refuses one more, naming the size and the alternatives', () => {
