@@ -1,6 +1,6 @@
 /**
  * `prunus belsley`: Belsley–Kuh–Welsch collinearity diagnostics of the columns of a sample
- * matrix (INTERFACES.md), optionally pruning the columns until no dependency is left.
+ * matrix (docs/cli.md), optionally pruning the columns until no dependency is left.
  */
 import { parseArgs } from 'node:util';
 import { columnName, readCsvFile, toFeatureTable } from '../data/csv.js';
@@ -32,7 +32,7 @@ due to each component).
 
 Options:
   --samples FILE.csv      rows are samples, the header names the columns; every cell a number
-  --example illustration  the illustration of METHODS.md §5.3 instead of a file:
+  --example illustration  the illustration of docs/methods.md §5 item 3 instead of a file:
                           (sin x, cos x, 2 + cos x, 2 + sin x, cos x + sin x, x), x = 0, 0.02, …, 20
   --prune                 remove the column carrying the largest share of the strongest
                           dependency and recompute, while the largest η exceeds --max-condition
@@ -158,7 +158,7 @@ function parseFlags(args: string[]): Flags {
   if (values.example !== undefined) {
     const example = EXAMPLES.find((e) => e === values.example);
     if (example === undefined) throw new UserError(`--example: unknown example "${values.example}" (one of: ${EXAMPLES.join(', ')})`);
-    return { ...common, example, source: 'the illustration (METHODS.md §5.3)' };
+    return { ...common, example, source: 'the illustration (docs/methods.md §5 item 3)' };
   }
   if (values.samples === undefined) throw new UserError('--samples FILE.csv is required (or --example illustration)');
   return { ...common, samples: values.samples, source: values.samples };

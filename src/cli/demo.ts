@@ -1,7 +1,7 @@
 /**
  * `prunus demo` (what `npm start` runs until the experiment command exists): trains a 13-16-3
  * tanh network on Wine, shows each relevance method's least relevant parameters side by side,
- * then Belsley's diagnostics on the illustration of docs/methods.md §5.3.
+ * then Belsley's diagnostics on the illustration of docs/methods.md §5 item 3.
  */
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../data/index.js';
@@ -16,7 +16,7 @@ const usage = `Usage: prunus demo [--seed S] [--top K] [--quiet] [--json]
 
 Trains a 13-16-3 tanh MLP on Wine (MAP fit to convergence, then the variational posterior),
 lists each relevance method's least relevant parameters, and runs Belsley's diagnostics on the
-illustration of docs/methods.md §5.3.`;
+illustration of docs/methods.md §5 item 3.`;
 
 /** The methods shown, with the options that make each one what the demo means. */
 const LINEUP: { name: MethodName; options: MethodOptions }[] = [
@@ -119,7 +119,7 @@ export const demoCommand: Command = {
     out.push('');
     out.push(`Hidden units by OBD (sum of saliencies of incoming, bias and outgoing weights): ${units.slice(0, top).map((u) => `${u.group.name} ${formatNumber(u.score)}`).join(', ')}`);
     out.push('');
-    out.push('Belsley illustration (docs/methods.md §5.3): samples of (sin x, cos x, 2 + cos x, 2 + sin x, cos x + sin x, x)');
+    out.push('Belsley illustration (docs/methods.md §5 item 3): samples of (sin x, cos x, 2 + cos x, 2 + sin x, cos x + sin x, x)');
     out.push(`  condition indices: ${Array.from(diagnostics.conditionIndices, formatNumber).join(', ')}`);
     out.push(`  pruning while max η > 1000 removes: ${pruning.removedNames.join(', ')}`);
     out.push(`  and keeps: ${pruning.keptNames.join(', ')}`);

@@ -1,5 +1,5 @@
 /**
- * Curvature of the negative log-likelihood summed over a batch (METHODS.md §1–2), with respect
+ * Curvature of the negative log-likelihood summed over a batch (docs/methods.md §1–2), with respect
  * to the canonical parameter vector of an MLP:
  * - {@link exactHessianDiagonal}: the EXACT Hessian diagonal that Optimal Brain Damage needs,
  *   by backpropagating per-sample pre-activation Hessians (plain loops, no autograd);
@@ -61,7 +61,7 @@ export const DENSE_PARAMETER_LIMIT = 6000;
 
 /**
  * The exact diagonal of the Hessian of the NLL summed over the batch, ∂²L/∂w_j², at the
- * network's (masked) weights — the `h_jj` of Optimal Brain Damage (METHODS.md §2).
+ * network's (masked) weights — the `h_jj` of Optimal Brain Damage (docs/methods.md §2).
  *
  * Exact, cross terms included: per sample, the full Hessian of the loss with respect to each
  * layer's pre-activations is backpropagated, H_{l-1} = D (Wᵀ H_l W) D + diag(σ''(z) ⊙ Wᵀ g_l),
@@ -114,7 +114,7 @@ export function beckerLeCunDiagonal(net: MLP, batch: Batch, task: Task, options:
  * The dense generalized Gauss-Newton matrix G = Σ_s J_sᵀ H_s J_s (n×n, row-major), with J_s
  * the Jacobian of sample s's logits with respect to the parameters and H_s the loss Hessian in
  * the logits. Symmetric positive semi-definite (H_s is), so it is the default dense curvature
- * of the Belsley `information` form (METHODS.md §2). Its diagonal is {@link gaussNewtonDiagonal}.
+ * of the Belsley `information` form (docs/methods.md §2). Its diagonal is {@link gaussNewtonDiagonal}.
  * With `active`, only those rows and columns (k×k).
  *
  * Every parameter reaches the logits through one unit's pre-activation, so J_s factors into a

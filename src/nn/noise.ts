@@ -1,5 +1,5 @@
 /**
- * Output noise under input noise (docs/methods.md §5.2): how much a model's outputs move when
+ * Output noise under input noise (docs/methods.md §5 item 2): how much a model's outputs move when
  * Gaussian noise of a given standard deviation is added to its standardized inputs.
  */
 import { Tensor } from '../autograd/index.js';

@@ -1,5 +1,5 @@
 /**
- * The Belsley illustration of docs/methods.md §5.3: samples of a 6-dimensional "parameter vector"
+ * The Belsley illustration of docs/methods.md §5 item 3: samples of a 6-dimensional "parameter vector"
  * with three exact linear dependencies once centered, used by the tests, the docs and
  * `prunus belsley --example illustration`.
  */

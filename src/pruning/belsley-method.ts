@@ -1,5 +1,5 @@
 /**
- * Belsley's collinearity diagnostics as a relevance method (METHODS §2.4): pick a symmetric
+ * Belsley's collinearity diagnostics as a relevance method (docs/methods.md §2 item 4): pick a symmetric
  * PSD matrix M describing the active parameters, and remove the parameter carrying the largest
  * share of its most degenerate component. The matrix source is labelled in every output:
  * - `information` (default): M = H + αI, Belsley on the information matrix as in regression's

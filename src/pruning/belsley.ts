@@ -1,6 +1,6 @@
 /**
  * Belsley–Kuh–Welsch collinearity diagnostics, applied to parameters instead of regressors
- * (METHODS.md §2 item 4): condition indices and variance-decomposition proportions of a
+ * (docs/methods.md §2 item 4): condition indices and variance-decomposition proportions of a
  * symmetric positive semi-definite matrix `M = U Λ Uᵀ`, the least relevant parameter `ξ`
  * (the one carrying the largest share of the strongest dependency), and pruning by removing
  * `ξ` and recomputing while the largest condition index exceeds a threshold.
@@ -32,11 +32,11 @@ const ROUNDING_TOLERANCE = Math.sqrt(EPSILON);
 const TIE_TOLERANCE = 1e-9;
 
 /**
- * The smallest `c` in the exact-dependency threshold `λ_max · c · ε`. METHODS.md says
+ * The smallest `c` in the exact-dependency threshold `λ_max · c · ε`. docs/methods.md §2 item 4 says
  * `c = n`; for small `n` that is tighter than the eigensolver's own error: on exactly singular
  * `B·Bᵀ` with small integer `B` (200 000 random cases, n ≤ 12) the computed null eigenvalues
  * reach 4.5·ε·λ_max at n = 3–5, above the literal 3ε, 4ε — an exact dependency would then get a
- * finite η ≈ 1e15 and be treated differently from its twin. From n = 10 on this is METHODS' `n`.
+ * finite η ≈ 1e15 and be treated differently from its twin. From n = 10 on this is the `n` of docs/methods.md.
  */
 const MIN_TOLERANCE_FACTOR = 10;
 
@@ -104,7 +104,7 @@ export interface BelsleyDiagnostics {
   readonly leastRelevant: number;
   /**
    * Absolute threshold `λ_max · max(n, 10) · ε` at or below which an eigenvalue is an exact
-   * dependency (METHODS.md's `λ_max · n · ε`, floored for small `n`: see the source).
+   * dependency (docs/methods.md's `λ_max · n · ε` (§2 item 4), floored for small `n`: see the source).
    */
   readonly tolerance: number;
   /** Whether `M` was scaled to unit diagonal before the decomposition. */

@@ -113,7 +113,7 @@ export function illustrationFigure(ctx: Context): Figure | undefined {
       labelWidth,
     });
   const caption =
-    `Belsley–Kuh–Welsch diagnostics of the illustration's samples (METHODS §5.3). ∞ marks an exact dependency. ` +
+    `Belsley–Kuh–Welsch diagnostics of the illustration's samples (docs/methods.md §5 item 3). ∞ marks an exact dependency. ` +
     `Pruning removed ${ill.removed.length === 0 ? 'nothing' : ill.removed.join(', then ')}; kept: ${ill.kept.join(', ') || 'nothing'}.`;
   return figure('illustration', 'The Belsley illustration', caption, body, height + 12, true);
 }

@@ -18,7 +18,7 @@ export interface SeriesSummary {
   readonly perSeed: number[][];
 }
 
-/** Output noise under input noise (docs/methods.md §5.2), one row per input noise level. */
+/** Output noise under input noise (docs/methods.md §5 item 2), one row per input noise level. */
 export interface NoiseMap {
   /** Standard deviations of the Gaussian noise added to the standardized inputs. */
   readonly inputStd: number[];
@@ -103,7 +103,7 @@ export interface SearchResult {
   readonly reason: string;
 }
 
-/** The Belsley illustration of docs/methods.md §5.3, for its figure. */
+/** The Belsley illustration of docs/methods.md §5 item 3, for its figure. */
 export interface IllustrationResult {
   readonly columns: string[];
   /** Condition indices, ascending (Infinity for exact dependencies; JSON null). */

@@ -42,7 +42,7 @@ function upperTriangle(d: number): Array<[number, number]> {
 const Z = 4.5;
 const DRAWS = 2000;
 
-describe('the METHODS.md §4 parameters', () => {
+describe('the docs/methods.md §4 parameters', () => {
   it('m and Σ have the stated entries, and Σ is positive definite at 100 dimensions', () => {
     const m = syntheticMean(100);
     expect([m[0], m[1], m[99]]).toEqual([1, 0.0025, 0.0025]);

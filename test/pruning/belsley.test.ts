@@ -332,7 +332,7 @@ describe('belsleyPrune', () => {
   });
 });
 
-describe('the Belsley illustration (METHODS.md §5.3)', () => {
+describe('the Belsley illustration (docs/methods.md §5 item 3)', () => {
   const data = belsleyIllustration();
   const covariance = covarianceOfSamples(data.samples, data.rows, data.cols);
   const X = 5; // the column `x`
