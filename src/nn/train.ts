@@ -266,9 +266,15 @@ export function trainEpochs(net: MLP, train: Batch, task: Task, options: EpochOp
  * on the given rows: what {@link fitMap} minimizes, by the same fused pass.
  */
 export function negLogPosteriorValue(net: MLP, batch: Batch, task: Task, alpha: PriorPrecision, noiseVariance = 1): number {
+  return posteriorPass(net, batch, task, alpha, noiseVariance).value;
+}
+
+/** One fused pass of the negative log-posterior at the network's weights: value and gradient. */
+function posteriorPass(net: MLP, batch: Batch, task: Task, alpha: PriorPrecision, noiseVariance: number): { value: number; gradient: Float64Array } {
   const logNoise = task === 'regression' ? Math.log(noiseVariance) : 0;
   const gradient = new Float64Array(net.parameterCount);
-  return new FusedMlp(net, batch.rows).negLogPosterior(net.params, batch, { task, alpha: alphaPerParameter(net, alpha), logNoiseVariance: logNoise }, gradient);
+  const value = new FusedMlp(net, batch.rows).negLogPosterior(net.params, batch, { task, alpha: alphaPerParameter(net, alpha), logNoiseVariance: logNoise }, gradient);
+  return { value, gradient };
 }
 
 /**
@@ -277,9 +283,7 @@ export function negLogPosteriorValue(net: MLP, batch: Batch, task: Task, alpha: 
  * second-order (zero-gradient) assumptions of curvature methods hold on other rows.
  */
 export function posteriorGradientNorm(net: MLP, batch: Batch, task: Task, alpha: PriorPrecision, noiseVariance = 1): number {
-  const logNoise = task === 'regression' ? Math.log(noiseVariance) : 0;
-  const gradient = new Float64Array(net.parameterCount);
-  new FusedMlp(net, batch.rows).negLogPosterior(net.params, batch, { task, alpha: alphaPerParameter(net, alpha), logNoiseVariance: logNoise }, gradient);
+  const { gradient } = posteriorPass(net, batch, task, alpha, noiseVariance);
   let norm = 0;
   for (let j = 0; j < gradient.length; j++) if (net.mask[j] !== 0) norm = Math.max(norm, Math.abs(gradient[j]!));
   return norm;
